@@ -1,0 +1,65 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/env.ts';
+import { createLogger } from './lib/logger.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { staffRoutes } from './modules/staff/staff.routes.ts';
+import authPlugin from './plugins/auth.ts';
+import configPlugin from './plugins/config.ts';
+import errorHandler from './plugins/error-handler.ts';
+import idempotency from './plugins/idempotency.ts';
+import openapi from './plugins/openapi.ts';
+import prismaPlugin from './plugins/prisma.ts';
+import rateLimit from './plugins/rate-limit.ts';
+import requestContext, { requestIdFrom } from './plugins/request-context.ts';
+import security from './plugins/security.ts';
+
+export interface BuildAppOptions {
+  config: AppConfig;
+  /** A pino logger; by default one at config.logLevel on stdout. */
+  logger?: Logger;
+}
+
+/** The one way to make the app (production and tests). It neither readies nor listens. */
+export async function buildApp({ config, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = logger ?? createLogger(config.logLevel);
+  const app = Fastify({
+    loggerInstance,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    requestIdHeader: false,
+    // One log line per request, written by the request-context plugin.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    // Give in-flight requests time to finish on shutdown; idle keep-alive sockets close at once.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // Cross-cutting plugins, in dependency order.
+  await app.register(configPlugin, { config });
+  await app.register(requestContext);
+  await app.register(errorHandler);
+  await app.register(security);
+  await app.register(prismaPlugin);
+  await app.register(openapi);
+  await app.register(rateLimit);
+  await app.register(authPlugin);
+  await app.register(idempotency);
+
+  // The route map, in one place.
+  await app.register(healthRoutes, { prefix: '/health' });
+  await app.register(authRoutes, { prefix: '/v1/auth' });
+  await app.register(consulatesRoutes, { prefix: '/v1/consulates' });
+  await app.register(staffRoutes, { prefix: '/v1/staff' });
+  await app.register(auditRoutes, { prefix: '/v1/audit-events' });
+
+  return app;
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable service. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const int = (def: number, min = 1, max = 2_147_483_647) => z.coerce.number().int().min(min).max(max).default(def);
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL');
+
+/**
+ * Every variable the service reads. No secret has a default: embedded mode
+ * (no DATABASE_URL) generates its own before the final config is built.
+ */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: optionalString,
+    PORT: int(3000, 0, 65_535),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
+    STATS_DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
+    DATABASE_POOL_MAX: int(10, 1, 500),
+    DATA_DIR: z.string().trim().min(1).default('.data'),
+    EMBEDDED_PG_PORT: int(54329, 1024, 65_535),
+    JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    ACCESS_TOKEN_TTL_SECONDS: int(900, 30, 86_400),
+    REFRESH_TOKEN_TTL_SECONDS: int(30 * 86_400, 60, 365 * 86_400),
+    KIOSK_TOKEN_TTL_SECONDS: int(900, 30, 86_400),
+    LOGIN_MAX_FAILURES: int(5, 1, 100),
+    LOGIN_LOCKOUT_MINUTES: int(15, 1, 24 * 60),
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: int(10, 1, 100_000),
+    LOGIN_RATE_LIMIT_PER_ADDRESS: int(100, 1, 1_000_000),
+    LOGIN_RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
+    KIOSK_STATUS_RATE_LIMIT_PER_MINUTE: int(30, 1, 100_000),
+    REDIS_URL: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// URL')
+        .optional(),
+    ),
+    TRUST_PROXY: bool(false),
+    SEED_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+    SEED_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'is required when DATABASE_URL is set (only embedded mode generates one)',
+      });
+    }
+    if (env.DATABASE_URL && Boolean(env.SEED_ADMIN_EMAIL) !== Boolean(env.SEED_ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.SEED_ADMIN_EMAIL ? 'SEED_ADMIN_PASSWORD' : 'SEED_ADMIN_EMAIL'],
+        message: 'SEED_ADMIN_EMAIL and SEED_ADMIN_PASSWORD are set together or not at all',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The settings the application runs with, once the database is known. */
+export interface AppConfig {
+  readonly nodeEnv: Env['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly databaseUrl: string;
+  readonly statsDatabaseUrl: string | undefined;
+  readonly databasePoolMax: number;
+  readonly jwtSecret: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly kioskTokenTtlSeconds: number;
+  readonly login: {
+    readonly maxFailures: number;
+    readonly lockoutMinutes: number;
+    readonly rateLimitPerAccount: number;
+    readonly rateLimitPerAddress: number;
+    readonly rateLimitWindowSeconds: number;
+  };
+  readonly kioskStatusRateLimitPerMinute: number;
+  readonly redisUrl: string | undefined;
+  readonly trustProxy: boolean;
+}
+
+/**
+ * Parses the environment once. Throws a ConfigError naming every bad variable.
+ */
+export function parseEnv(source: NodeJS.ProcessEnv): Readonly<Env> {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+/**
+ * Builds the frozen application config from a parsed environment plus what
+ * embedded mode supplies (database URL, generated JWT secret).
+ */
+export function toAppConfig(
+  env: Readonly<Env>,
+  resolved: { databaseUrl?: string; jwtSecret?: string; host?: string } = {},
+): AppConfig {
+  const databaseUrl = resolved.databaseUrl ?? env.DATABASE_URL;
+  const jwtSecret = resolved.jwtSecret ?? env.JWT_SECRET;
+  const problems: string[] = [];
+  if (!databaseUrl) problems.push('DATABASE_URL: is required');
+  if (!jwtSecret) problems.push('JWT_SECRET: is required');
+  if (!databaseUrl || !jwtSecret) throw new ConfigError(problems);
+  return Object.freeze({
+    nodeEnv: env.NODE_ENV,
+    host: env.HOST ?? resolved.host ?? '0.0.0.0',
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    databaseUrl,
+    statsDatabaseUrl: env.STATS_DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    jwtSecret,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    kioskTokenTtlSeconds: env.KIOSK_TOKEN_TTL_SECONDS,
+    login: Object.freeze({
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      lockoutMinutes: env.LOGIN_LOCKOUT_MINUTES,
+      rateLimitPerAccount: env.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+      rateLimitPerAddress: env.LOGIN_RATE_LIMIT_PER_ADDRESS,
+      rateLimitWindowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+    }),
+    kioskStatusRateLimitPerMinute: env.KIOSK_STATUS_RATE_LIMIT_PER_MINUTE,
+    redisUrl: env.REDIS_URL,
+    trustProxy: env.TRUST_PROXY,
+  });
+}

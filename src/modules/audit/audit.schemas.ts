@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+
+export const auditEventSchema = z
+  .object({
+    id: uuid,
+    occurredAt: isoDateTime,
+    actorType: z.enum(['staff', 'kiosk', 'system']),
+    actorId: uuid.nullable(),
+    actorRole: z.string().max(40).nullable(),
+    consulateId: uuid.nullable(),
+    action: z
+      .string()
+      .max(80)
+      .meta({ examples: ['staff.create'] }),
+    entityType: z.string().max(60),
+    entityId: uuid.nullable(),
+    changedFields: z
+      .array(z.string().max(80))
+      .max(100)
+      .meta({ description: 'Names of changed fields; never their values.' }),
+    details: z.record(z.string().max(80), z.unknown()).nullable(),
+    requestId: z.string().max(128).nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const auditListQuery = z.object({
+  limit: limitQuery,
+  cursor: cursorQuery,
+  consulateId: uuid.optional(),
+  entityType: z.string().max(60).optional(),
+  entityId: uuid.optional(),
+  actorId: uuid.optional(),
+  action: z.string().max(80).optional(),
+  from: isoDateTime.optional().meta({ description: 'Events at or after this instant.' }),
+  to: isoDateTime.optional().meta({ description: 'Events before this instant.' }),
+});
+
+export const auditListResponse = listOf(auditEventSchema);

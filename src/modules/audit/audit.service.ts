@@ -1,0 +1,50 @@
+import type { Db } from '../../db/client.ts';
+import { assertCan, type RequestContext } from '../../lib/access.ts';
+import { NotFoundError } from '../../lib/errors.ts';
+import { decodeCursor, toPage } from '../../lib/pagination.ts';
+import { listAuditEvents, type AuditEventRow } from './audit.repository.ts';
+
+export interface AuditListInput {
+  limit: number;
+  cursor?: string;
+  consulateId?: string;
+  entityType?: string;
+  entityId?: string;
+  actorId?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+}
+
+export function toAuditJson(row: AuditEventRow) {
+  return {
+    ...row,
+    occurredAt: row.occurredAt.toISOString(),
+    details: (row.details ?? null) as Record<string, unknown> | null,
+  };
+}
+
+export async function listAudit(db: Db, ctx: RequestContext, input: AuditListInput) {
+  assertCan(ctx.actor, 'audit:read');
+  const own = ctx.actor.consulateId;
+  // A supervisor asking for another consulate's events sees none of them.
+  if (own !== null && input.consulateId !== undefined && input.consulateId !== own) {
+    throw new NotFoundError('Consulate');
+  }
+  const cursor = decodeCursor(input.cursor, ['string', 'string']);
+  const rows = await listAuditEvents(
+    db,
+    {
+      consulateId: own ?? input.consulateId,
+      entityType: input.entityType,
+      entityId: input.entityId,
+      actorId: input.actorId,
+      action: input.action,
+      from: input.from ? new Date(input.from) : undefined,
+      to: input.to ? new Date(input.to) : undefined,
+      after: cursor ? { occurredAt: new Date(cursor[0] as string), id: cursor[1] as string } : undefined,
+    },
+    input.limit + 1,
+  );
+  return toPage(rows, input.limit, (r) => [r.occurredAt.toISOString(), r.id], toAuditJson);
+}

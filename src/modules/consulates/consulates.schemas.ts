@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, timeZone, usState, uuid } from '../../lib/schemas.ts';
+
+export const SERVICES = [
+  'passport',
+  'consular_id',
+  'birth_registration',
+  'gender_identity_recognition',
+  'protection',
+  'notarization',
+  'legalization',
+  'visa',
+] as const;
+
+export const serviceSchema = z.enum(SERVICES).meta({ id: 'ConsularService' });
+export const consulateKindSchema = z.enum(['consulate_general', 'consulate', 'consular_section']);
+export const consulateStatusSchema = z.enum(['planned', 'active', 'closed']);
+
+export const consulateSchema = z
+  .object({
+    id: uuid,
+    code: z.string().max(8),
+    name: z.string().max(200),
+    kind: consulateKindSchema,
+    city: z.string().max(100),
+    state: z.string().length(2),
+    address: z.string().max(300).nullable(),
+    timeZone: z.string().max(64),
+    phone: z.string().max(40).nullable(),
+    email: z.string().max(254).nullable(),
+    status: consulateStatusSchema,
+    openingDate: isoDate.nullable(),
+    services: z.array(serviceSchema).max(SERVICES.length),
+    version: z.number().int().min(1).meta({ format: 'int32' }),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'Consulate' });
+
+const code = z.string().regex(/^[A-Z0-9]{2,8}$/, 'must be 2–8 upper-case letters or digits, e.g. LAX');
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 ().-]{7,40}$/, 'must be a phone number')
+  .max(40);
+const contactEmail = z.email().max(254);
+
+const contactFields = {
+  address: z.string().trim().min(1).max(300).nullable(),
+  phone: phone.nullable(),
+  email: contactEmail.nullable(),
+};
+
+export const createConsulateBody = z
+  .object({
+    code,
+    name: z.string().trim().min(1).max(200),
+    kind: consulateKindSchema,
+    city: z.string().trim().min(1).max(100),
+    state: usState,
+    timeZone,
+    status: consulateStatusSchema.default('planned'),
+    openingDate: isoDate.nullable().optional(),
+    services: z.array(serviceSchema).max(SERVICES.length).default([]),
+    address: contactFields.address.optional(),
+    phone: contactFields.phone.optional(),
+    email: contactFields.email.optional(),
+  })
+  .strict();
+
+/** Fields a consulate's own supervisor may change. */
+export const CONTACT_FIELDS = ['address', 'phone', 'email'] as const;
+
+export const updateConsulateBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    kind: consulateKindSchema.optional(),
+    city: z.string().trim().min(1).max(100).optional(),
+    state: usState.optional(),
+    timeZone: timeZone.optional(),
+    status: consulateStatusSchema.optional(),
+    openingDate: isoDate.nullable().optional(),
+    services: z.array(serviceSchema).max(SERVICES.length).optional(),
+    address: contactFields.address.optional(),
+    phone: contactFields.phone.optional(),
+    email: contactFields.email.optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+
+export const consulateListQuery = z.object({
+  limit: limitQuery,
+  cursor: cursorQuery,
+  state: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional()
+    .meta({ description: 'US state, e.g. TX.' }),
+  status: consulateStatusSchema.optional(),
+  kind: consulateKindSchema.optional(),
+  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Text in the code, name or city.' }),
+});
+
+export const consulateListResponse = listOf(consulateSchema);

@@ -1,0 +1,144 @@
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  assertCan,
+  type Actor,
+  type KioskActor,
+  type Permission,
+  type RequestContext,
+  type StaffActor,
+} from '../lib/access.ts';
+import { ForbiddenError, UnauthorizedError } from '../lib/errors.ts';
+
+/** Claims of a staff access token. Role and consulate are informative: each request reads them fresh. */
+export interface StaffTokenClaims {
+  kind: 'staff';
+  sub: string;
+  sid: string;
+  role: string;
+  cid: string | null;
+}
+
+/** Claims of a kiosk token. `sv` is the secret version the token was issued for. */
+export interface KioskTokenClaims {
+  kind: 'kiosk';
+  sub: string;
+  cid: string;
+  sv: number;
+}
+
+export type TokenClaims = StaffTokenClaims | KioskTokenClaims;
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims;
+    user: TokenClaims;
+  }
+}
+
+type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** Confirms a kiosk token still belongs to an enabled kiosk; registered by the kiosks module. */
+export type KioskVerifier = (claims: KioskTokenClaims) => Promise<KioskActor | null>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest: a valid staff access token whose session and account are still live. */
+    authenticate: Hook;
+    /** onRequest: a valid kiosk token of an enabled kiosk. */
+    authenticateKiosk: Hook;
+    /** preHandler: 403 unless the staff actor's role has the permission. */
+    authorize: (permission: Permission) => Hook;
+    /** Set by the kiosks module. */
+    verifyKiosk: { current: KioskVerifier | null };
+  }
+  interface FastifyRequest {
+    actor: Actor | undefined;
+  }
+}
+
+/** The staff context of an authenticated request (handlers behind `authenticate`). */
+export function staffContext(request: FastifyRequest): RequestContext<StaffActor> {
+  const actor = request.actor;
+  if (actor?.kind !== 'staff') throw new UnauthorizedError();
+  return { actor, requestId: request.id };
+}
+
+/** The kiosk context of an authenticated request (handlers behind `authenticateKiosk`). */
+export function kioskContext(request: FastifyRequest): RequestContext<KioskActor> {
+  const actor = request.actor;
+  if (actor?.kind !== 'kiosk') throw new UnauthorizedError();
+  return { actor, requestId: request.id };
+}
+
+async function verifiedClaims(request: FastifyRequest): Promise<TokenClaims> {
+  if (!request.headers.authorization) {
+    throw new UnauthorizedError('Send an access token: Authorization: Bearer <token>.');
+  }
+  try {
+    return await request.jwtVerify<TokenClaims>();
+  } catch {
+    throw new UnauthorizedError('The access token is invalid or has expired.', 'invalid-token');
+  }
+}
+
+export default fp(
+  async (app) => {
+    await app.register(fastifyJwt, {
+      secret: app.config.jwtSecret,
+      sign: { algorithm: 'HS256', iss: 'consular-api' },
+      verify: { algorithms: ['HS256'], allowedIss: 'consular-api' },
+    });
+
+    app.decorateRequest('actor', undefined);
+    app.decorate('verifyKiosk', { current: null });
+
+    app.decorate('authenticate', async (request: FastifyRequest) => {
+      const claims = await verifiedClaims(request);
+      if (claims.kind !== 'staff') {
+        throw new ForbiddenError('Kiosk tokens are not accepted on staff endpoints.');
+      }
+      // One primary-key lookup per request: a revoked session (logout, refresh
+      // reuse) or a deactivated account stops working at once, and role or
+      // consulate changes apply immediately.
+      const session = await app.prisma.authSession.findUnique({
+        where: { id: claims.sid },
+        select: {
+          revokedAt: true,
+          staffId: true,
+          staff: { select: { active: true, role: true, consulateId: true } },
+        },
+      });
+      if (!session || session.revokedAt || session.staffId !== claims.sub || !session.staff.active) {
+        throw new UnauthorizedError('The session has ended: log in again.', 'session-ended');
+      }
+      request.actor = {
+        kind: 'staff',
+        id: claims.sub,
+        role: session.staff.role,
+        consulateId: session.staff.consulateId,
+        sessionId: claims.sid,
+      };
+    });
+
+    app.decorate('authenticateKiosk', async (request: FastifyRequest) => {
+      const claims = await verifiedClaims(request);
+      if (claims.kind !== 'kiosk') {
+        throw new ForbiddenError('Only kiosk tokens are accepted on kiosk endpoints.');
+      }
+      const verifier = app.verifyKiosk.current;
+      const actor = verifier ? await verifier(claims) : null;
+      if (!actor)
+        throw new UnauthorizedError('This kiosk is disabled or its token is no longer valid.', 'kiosk-disabled');
+      request.actor = actor;
+    });
+
+    app.decorate('authorize', (permission: Permission): Hook => async (request) => {
+      const actor = request.actor;
+      if (actor?.kind !== 'staff') throw new UnauthorizedError();
+      assertCan(actor, permission);
+    });
+  },
+  { name: 'auth', dependencies: ['config', 'prisma'] },
+);

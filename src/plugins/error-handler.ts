@@ -1,0 +1,171 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { Prisma } from '../generated/prisma/client.ts';
+import { AppError, problemType, TooManyRequestsError, type FieldError } from '../lib/errors.ts';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Sends an RFC 9457 problem document, bypassing the route's response schema. */
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json; charset=utf-8')
+    .serializer(JSON.stringify)
+    .send(problem);
+}
+
+function validationProblem(request: FastifyRequest, errors: FieldError[]): Problem {
+  const first = errors[0];
+  return {
+    type: problemType('validation-failed'),
+    title: 'Request validation failed',
+    status: 400,
+    detail: first ? `${first.path}: ${first.message}` : 'The request is not valid.',
+    instance: request.url.split('?')[0],
+    errors,
+  };
+}
+
+/** `body.details.validityYears` from Fastify's `validationContext` and `instancePath`. */
+function fieldPath(context: string | undefined, instancePath: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  return [context ?? 'request', ...parts].join('.');
+}
+
+function fromPrisma(error: Prisma.PrismaClientKnownRequestError): Problem | undefined {
+  switch (error.code) {
+    case 'P2002': {
+      const target = (error.meta?.target ??
+        (error.meta as { driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } })?.driverAdapterError
+          ?.cause?.constraint?.fields) as string[] | string | undefined;
+      const fields = Array.isArray(target) ? target.join(', ') : target;
+      return {
+        type: problemType('unique-violation'),
+        title: 'Conflict',
+        status: 409,
+        detail: fields
+          ? `A record with the same ${fields} already exists.`
+          : 'A record with the same unique value already exists.',
+      };
+    }
+    case 'P2025':
+      return { type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'The record was not found.' };
+    case 'P2003':
+      return {
+        type: problemType('reference-violation'),
+        title: 'Conflict',
+        status: 409,
+        detail: 'The request refers to a record that does not exist or is still referenced.',
+      };
+    case 'P2034':
+      return {
+        type: problemType('transaction-conflict'),
+        title: 'Conflict',
+        status: 409,
+        detail: 'The request conflicted with a concurrent change: retry it.',
+      };
+    default:
+      return undefined;
+  }
+}
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const instance = request.url.split('?')[0];
+
+      if (hasZodFastifySchemaValidationErrors(error)) {
+        const errors = error.validation.map((issue) => ({
+          path: fieldPath(error.validationContext, issue.instancePath),
+          message: issue.message ?? 'is not valid',
+        }));
+        return sendProblem(reply, validationProblem(request, errors));
+      }
+
+      if (error instanceof AppError) {
+        if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) {
+          reply.header('retry-after', String(error.retryAfterSeconds));
+        }
+        return sendProblem(reply, {
+          type: problemType(error.code),
+          title: error.title,
+          status: error.status,
+          detail: error.message,
+          instance,
+          ...error.extensions,
+        });
+      }
+
+      if (error instanceof Prisma.PrismaClientKnownRequestError) {
+        const problem = fromPrisma(error);
+        if (problem) return sendProblem(reply, { ...problem, instance });
+      }
+
+      if (isResponseSerializationError(error)) {
+        request.log.error(
+          { err: error, issues: error.cause.issues.map((i) => ({ path: i.path, code: i.code })) },
+          'response did not match its schema',
+        );
+      } else {
+        // Errors Fastify raises for malformed requests (bad JSON, wrong content
+        // type, body too large) carry a 4xx status and a safe message.
+        const status = error.statusCode ?? 500;
+        if (status >= 400 && status < 500) {
+          return sendProblem(reply, {
+            type: problemType(error.code ? error.code.toLowerCase().replace(/_/g, '-') : 'bad-request'),
+            title: TITLES[status] ?? 'Bad Request',
+            status,
+            detail: error.message,
+            instance,
+          });
+        }
+        request.log.error({ err: error }, 'unhandled error');
+      }
+
+      return sendProblem(reply, {
+        type: problemType('internal'),
+        title: 'Internal Server Error',
+        status: 500,
+        detail: `An unexpected error occurred. Quote request id ${request.id} when reporting it.`,
+        instance,
+      });
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, {
+        type: problemType('route-not-found'),
+        title: 'Not Found',
+        status: 404,
+        detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
+        instance: request.url.split('?')[0],
+      }),
+    );
+  },
+  { name: 'error-handler' },
+);

@@ -1,0 +1,73 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { parseEnv, toAppConfig, type AppConfig } from '../../src/config/env.ts';
+import { createPrismaClient, type PrismaClient } from '../../src/db/client.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+export interface TestContext {
+  app: FastifyInstance;
+  /** A client of the same database, for factories and for asserting rows. */
+  prisma: PrismaClient;
+  db: TestDatabase;
+  config: AppConfig;
+  /** Every log line the app wrote, parsed. */
+  logs: Record<string, unknown>[];
+}
+
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
+  return toAppConfig(
+    parseEnv({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', ...env }),
+  );
+}
+
+/** Builds an app on a database of its own; `env` overrides configuration variables. */
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  database?: TestDatabase,
+): Promise<TestContext & { close(): Promise<void> }> {
+  const db = database ?? (await createTestDatabase());
+  const config = testConfig(db.url, env);
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = await buildApp({ config, logger: createLogger(config.logLevel, sink) });
+  await app.ready();
+  const prisma = createPrismaClient(db.url, 4);
+  return {
+    app,
+    prisma,
+    db,
+    config,
+    logs,
+    async close() {
+      await app.close();
+      await prisma.$disconnect();
+      if (!database) await db.drop();
+    },
+  };
+}
+
+/**
+ * Registers beforeAll/afterAll for a test file: one app, one database.
+ * The returned object is filled in before the first test runs.
+ */
+export function useTestApp(env: Record<string, string> = {}): TestContext {
+  const ctx = {} as TestContext & { close?: () => Promise<void> };
+  beforeAll(async () => {
+    Object.assign(ctx, await buildTestApp(env));
+  });
+  afterAll(async () => {
+    await ctx.close?.();
+  });
+  return ctx;
+}
