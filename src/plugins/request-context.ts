@@ -20,6 +20,17 @@ export default fp(
       reply.header('x-request-id', request.id);
     });
 
+    // While closing, answers to in-flight requests end their keep-alive
+    // connection, so the server does not wait for idle sockets to time out.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (closing) reply.header('connection', 'close');
+      return payload;
+    });
+
     app.addHook('onResponse', async (request, reply) => {
       request.log.info(
         {

@@ -1,0 +1,17 @@
+// `npm run db:seed`: seeds DATABASE_URL (consulates; the admin when SEED_ADMIN_EMAIL/PASSWORD are set).
+import { parseEnv } from '../src/config/env.ts';
+import { createPrismaClient } from '../src/db/client.ts';
+import { seed } from './seed.ts';
+
+const env = parseEnv(process.env);
+if (!env.DATABASE_URL) {
+  process.stderr.write('DATABASE_URL is required (npm start seeds the embedded database by itself).\n');
+  process.exit(1);
+}
+const prisma = createPrismaClient(env.DATABASE_URL, 2);
+const admin =
+  env.SEED_ADMIN_EMAIL && env.SEED_ADMIN_PASSWORD
+    ? { email: env.SEED_ADMIN_EMAIL, password: env.SEED_ADMIN_PASSWORD }
+    : undefined;
+const result = await seed(prisma, { admin }).finally(() => prisma.$disconnect());
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseEnv, toAppConfig } from '../src/config/env.ts';
+
+const SECRET = 'x'.repeat(32);
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseEnv(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has defaults for everything but secrets', () => {
+    const config = toAppConfig(parseEnv({ DATABASE_URL: 'postgresql://u@h/db', JWT_SECRET: SECRET }));
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      accessTokenTtlSeconds: 900,
+      login: { maxFailures: 5, lockoutMinutes: 15, rateLimitPerAccount: 10, rateLimitPerAddress: 100 },
+      redisUrl: undefined,
+    });
+  });
+
+  it('requires JWT_SECRET outside embedded mode, and says so by name', () => {
+    expect(problems({ DATABASE_URL: 'postgresql://u@h/db' })).toEqual([
+      'JWT_SECRET: is required when DATABASE_URL is set (only embedded mode generates one)',
+    ]);
+    // Embedded mode (no DATABASE_URL) may leave it out: a secret is generated.
+    expect(() => parseEnv({})).not.toThrow();
+  });
+
+  it('names every bad variable at once', () => {
+    const found = problems({
+      DATABASE_URL: 'mysql://nope',
+      JWT_SECRET: 'short',
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'http://x',
+      TRUST_PROXY: 'maybe',
+    });
+    const names = found.map((p) => p.split(':')[0]);
+    expect(names.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'LOG_LEVEL', 'PORT', 'REDIS_URL', 'TRUST_PROXY']);
+  });
+
+  it('wants both seed-admin variables or neither against a real database', () => {
+    expect(
+      problems({ DATABASE_URL: 'postgresql://u@h/db', JWT_SECRET: SECRET, SEED_ADMIN_EMAIL: 'a@b.org' })[0],
+    ).toMatch(/^SEED_ADMIN_PASSWORD:/);
+  });
+
+  it('is frozen', () => {
+    const config = toAppConfig(parseEnv({ DATABASE_URL: 'postgresql://u@h/db', JWT_SECRET: SECRET }));
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.login)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+});
