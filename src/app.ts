@@ -2,11 +2,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/env.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
+import { documentationRequestsRoutes } from './modules/documentation-requests/documentation-requests.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { personsRoutes } from './modules/persons/persons.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import authPlugin from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
@@ -22,10 +25,12 @@ export interface BuildAppOptions {
   config: AppConfig;
   /** A pino logger; by default one at config.logLevel on stdout. */
   logger?: Logger;
+  /** Where "now" comes from; the system clock by default. */
+  clock?: Clock;
 }
 
 /** The one way to make the app (production and tests). It neither readies nor listens. */
-export async function buildApp({ config, logger }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, logger, clock = systemClock }: BuildAppOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger ?? createLogger(config.logLevel);
   const app = Fastify({
     loggerInstance,
@@ -46,7 +51,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   app.setSerializerCompiler(serializerCompiler);
 
   // Cross-cutting plugins, in dependency order.
-  await app.register(configPlugin, { config });
+  await app.register(configPlugin, { config, clock });
   await app.register(requestContext);
   await app.register(errorHandler);
   await app.register(security);
@@ -61,6 +66,8 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   await app.register(authRoutes, { prefix: '/v1/auth' });
   await app.register(consulatesRoutes, { prefix: '/v1/consulates' });
   await app.register(staffRoutes, { prefix: '/v1/staff' });
+  await app.register(personsRoutes, { prefix: '/v1/persons' });
+  await app.register(documentationRequestsRoutes, { prefix: '/v1/documentation-requests' });
   await app.register(auditRoutes, { prefix: '/v1/audit-events' });
 
   return app;

@@ -212,9 +212,7 @@ describe('access tokens', () => {
 describe('login rate limits', () => {
   it('limits attempts per account and address, and more generously per address', async () => {
     const limited = await buildTestApp({
-      LOGIN_RATE_LIMIT_PER_ACCOUNT: '3',
-      LOGIN_RATE_LIMIT_PER_ADDRESS: '5',
-      LOGIN_MAX_FAILURES: '100',
+      env: { LOGIN_RATE_LIMIT_PER_ACCOUNT: '3', LOGIN_RATE_LIMIT_PER_ADDRESS: '5', LOGIN_MAX_FAILURES: '100' },
     });
     try {
       const attempt = (email: string) =>
@@ -263,8 +261,8 @@ describe.runIf(redisUp)('login rate limits with REDIS_URL', () => {
       LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
       LOGIN_MAX_FAILURES: '100',
     };
-    const one = await buildTestApp(env);
-    const two = await buildTestApp(env, one.db);
+    const one = await buildTestApp({ env });
+    const two = await buildTestApp({ env, database: one.db });
     try {
       const email = `shared.${crypto.randomUUID()}@consular.test`;
       const attempt = (app: typeof one.app) =>

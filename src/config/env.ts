@@ -22,6 +22,36 @@ const bool = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const DOCUMENTATION_TYPES = ['passport', 'consular_id', 'birth_registration', 'gender_identity_recognition'] as const;
+export type DeadlineRule = { resolve: number; information: number };
+
+/** SPEC §2 (Mexico's rules): business days to resolve, and to ask for missing information. */
+const DEFAULT_DEADLINES: Record<(typeof DOCUMENTATION_TYPES)[number], DeadlineRule> = {
+  passport: { resolve: 10, information: 3 },
+  consular_id: { resolve: 10, information: 3 },
+  birth_registration: { resolve: 10, information: 3 },
+  gender_identity_recognition: { resolve: 10, information: 3 },
+};
+
+const deadlineRule = z
+  .object({ resolve: z.number().int().min(1).max(365), information: z.number().int().min(1).max(365) })
+  .strict();
+
+const jsonDeadlines = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be JSON, e.g. {"birth_registration":{"resolve":15,"information":5}}',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.partialRecord(z.enum(DOCUMENTATION_TYPES), deadlineRule));
+
 const postgresUrl = z
   .string()
   .trim()
@@ -52,6 +82,7 @@ const envSchema = z
     LOGIN_RATE_LIMIT_PER_ADDRESS: int(100, 1, 1_000_000),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
     KIOSK_STATUS_RATE_LIMIT_PER_MINUTE: int(30, 1, 100_000),
+    DOCUMENTATION_DEADLINES: optionalString.pipe(jsonDeadlines.optional()),
     REDIS_URL: optionalString.pipe(
       z
         .string()
@@ -102,6 +133,8 @@ export interface AppConfig {
     readonly rateLimitWindowSeconds: number;
   };
   readonly kioskStatusRateLimitPerMinute: number;
+  /** Business days per documentation type (defaults overridden by DOCUMENTATION_DEADLINES). */
+  readonly documentationDeadlines: Readonly<Record<(typeof DOCUMENTATION_TYPES)[number], DeadlineRule>>;
   readonly redisUrl: string | undefined;
   readonly trustProxy: boolean;
 }
@@ -153,6 +186,7 @@ export function toAppConfig(
       rateLimitWindowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     }),
     kioskStatusRateLimitPerMinute: env.KIOSK_STATUS_RATE_LIMIT_PER_MINUTE,
+    documentationDeadlines: Object.freeze({ ...DEFAULT_DEADLINES, ...env.DOCUMENTATION_DEADLINES }),
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY,
   });

@@ -83,3 +83,13 @@ export class TooManyRequestsError extends AppError {
 
 /** Problem `type` URI for a stable error code. */
 export const problemType = (code: string): string => `urn:problem-type:consular:${code}`;
+
+/**
+ * Clear messages for unique constraints whose generic message would puzzle a
+ * user, by constraint name (PostgreSQL's `<table>_<columns>_key`).
+ */
+export const UNIQUE_MESSAGES: Readonly<Record<string, string>> = {
+  consulates_code_key: 'A consulate with this code already exists.',
+  staff_email_key: 'A staff account with this email already exists.',
+  persons_consulate_id_curp_key: 'A person with this CURP is already registered at this consulate.',
+};

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { Prisma } from '../generated/prisma/client.ts';
-import { AppError, problemType, TooManyRequestsError, type FieldError } from '../lib/errors.ts';
+import { AppError, problemType, TooManyRequestsError, UNIQUE_MESSAGES, type FieldError } from '../lib/errors.ts';
 
 interface Problem {
   type: string;
@@ -57,15 +57,6 @@ function fieldPath(context: string | undefined, instancePath: string): string {
   const parts = instancePath.split('/').filter(Boolean);
   return [context ?? 'request', ...parts].join('.');
 }
-
-/**
- * Clear messages for unique constraints whose generic message would puzzle a
- * user, by constraint name. Modules add theirs.
- */
-export const UNIQUE_MESSAGES: Record<string, string> = {
-  consulates_code_key: 'A consulate with this code already exists.',
-  staff_email_key: 'A staff account with this email already exists.',
-};
 
 /** The violated constraint, as Prisma's driver adapter reports it (`<table>_<columns>_key`). */
 function uniqueConstraintOf(meta: Record<string, unknown> | undefined): { name: string; fields: string } | undefined {

@@ -20,6 +20,11 @@ export default fp(
           { name: 'auth', description: 'Staff login, token refresh and logout' },
           { name: 'consulates', description: 'The consular network' },
           { name: 'staff', description: 'Staff accounts' },
+          { name: 'persons', description: 'Nationals served by a consulate (personal data)' },
+          {
+            name: 'documentation-requests',
+            description: 'Passports, matrícula consular, birth and gender-identity registrations',
+          },
           { name: 'audit', description: 'Append-only audit log' },
         ],
         components: {

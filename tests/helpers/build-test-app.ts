@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { parseEnv, toAppConfig, type AppConfig } from '../../src/config/env.ts';
 import { createPrismaClient, type PrismaClient } from '../../src/db/client.ts';
+import type { Clock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
@@ -25,11 +26,19 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
   );
 }
 
-/** Builds an app on a database of its own; `env` overrides configuration variables. */
-export async function buildTestApp(
-  env: Record<string, string> = {},
-  database?: TestDatabase,
-): Promise<TestContext & { close(): Promise<void> }> {
+export interface TestAppOptions {
+  /** Configuration variables to override. */
+  env?: Record<string, string>;
+  /** Share another app's database (it is then not dropped on close). */
+  database?: TestDatabase;
+  /** Where the app's "now" comes from. */
+  clock?: Clock;
+}
+
+/** Builds an app on a database of its own. */
+export async function buildTestApp({ env = {}, database, clock }: TestAppOptions = {}): Promise<
+  TestContext & { close(): Promise<void> }
+> {
   const db = database ?? (await createTestDatabase());
   const config = testConfig(db.url, env);
   const logs: Record<string, unknown>[] = [];
@@ -40,7 +49,7 @@ export async function buildTestApp(
       done();
     },
   });
-  const app = await buildApp({ config, logger: createLogger(config.logLevel, sink) });
+  const app = await buildApp({ config, logger: createLogger(config.logLevel, sink), ...(clock ? { clock } : {}) });
   await app.ready();
   const prisma = createPrismaClient(db.url, 4);
   return {
@@ -61,13 +70,24 @@ export async function buildTestApp(
  * Registers beforeAll/afterAll for a test file: one app, one database.
  * The returned object is filled in before the first test runs.
  */
-export function useTestApp(env: Record<string, string> = {}): TestContext {
+export function useTestApp(options: TestAppOptions = {}): TestContext {
   const ctx = {} as TestContext & { close?: () => Promise<void> };
   beforeAll(async () => {
-    Object.assign(ctx, await buildTestApp(env));
+    Object.assign(ctx, await buildTestApp(options));
   });
   afterAll(async () => {
     await ctx.close?.();
   });
   return ctx;
+}
+
+/** A clock the test sets: `clock.set('2026-10-29T10:00:00-07:00')`. */
+export function testClock(start: string | Date = new Date()): Clock & { set(at: string | Date): void } {
+  let current = new Date(start);
+  return {
+    now: () => new Date(current),
+    set(at) {
+      current = new Date(at);
+    },
+  };
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, isoDate, problemResponses } from '../../lib/schemas.ts';
 import {
   consulateListQuery,
   consulateListResponse,
@@ -11,9 +11,19 @@ import {
   updateConsulateBody,
 } from './consulates.schemas.ts';
 import { ConsulatesService } from './consulates.service.ts';
+import { holidaysEtag, HolidaysService } from './holidays.service.ts';
+
+const holidaySchema = z
+  .object({
+    date: isoDate,
+    name: z.string().trim().min(1).max(120),
+  })
+  .strict();
+const holidaysSchema = z.array(holidaySchema).max(1000).meta({ id: 'Holidays' });
 
 export const consulatesRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = new ConsulatesService(app.prisma);
+  const holidays = new HolidaysService(app.prisma, app.clock);
   const security = [{ staffBearer: [] }];
 
   app.get(
@@ -96,6 +106,53 @@ export const consulatesRoutes: FastifyPluginAsyncZod = async (app) => {
       const version = expectedVersion(request.headers['if-match']);
       const consulate = await service.update(staffContext(request), request.params.id, version, request.body);
       return reply.header('etag', etagOf(consulate.version)).send(consulate);
+    },
+  );
+
+  app.get(
+    '/:id/holidays',
+    {
+      onRequest: [app.authenticate],
+      preHandler: [app.authorize('consulates:read')],
+      schema: {
+        tags: ['consulates'],
+        summary: 'The consulate’s holidays (days that are not business days)',
+        security,
+        params: idParams,
+        response: { 200: holidaysSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const list = await holidays.list(staffContext(request), request.params.id);
+      return reply.header('etag', holidaysEtag(list)).send(list);
+    },
+  );
+
+  app.put(
+    '/:id/holidays',
+    {
+      onRequest: [app.authenticate],
+      preHandler: [app.authorize('consulates:calendar')],
+      schema: {
+        tags: ['consulates'],
+        summary: 'Replace the consulate’s holidays (supervisor of the consulate, admins)',
+        description:
+          'The whole list. Statutory deadlines of documentation requests that a changed day affects are recomputed at once. Send If-Match with the ETag of GET to avoid overwriting a concurrent edit.',
+        security,
+        params: idParams,
+        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        body: holidaysSchema,
+        response: { 200: holidaysSchema, ...problemResponses(400, 401, 403, 404, 412) },
+      },
+    },
+    async (request, reply) => {
+      const list = await holidays.replace(
+        staffContext(request),
+        request.params.id,
+        request.body,
+        request.headers['if-match'],
+      );
+      return reply.header('etag', holidaysEtag(list)).send(list);
     },
   );
 };

@@ -1,0 +1,46 @@
+import type { Db } from '../../db/client.ts';
+import type { BusinessCalendar } from '../../lib/calendar.ts';
+
+export interface HolidayRow {
+  date: string;
+  name: string;
+}
+
+export async function listHolidays(db: Db, consulateId: string): Promise<HolidayRow[]> {
+  const rows = await db.consulateHoliday.findMany({
+    where: { consulateId },
+    orderBy: { date: 'asc' },
+    select: { date: true, name: true },
+  });
+  return rows.map((r) => ({ date: r.date.toISOString().slice(0, 10), name: r.name }));
+}
+
+export async function replaceHolidays(db: Db, consulateId: string, holidays: HolidayRow[]): Promise<void> {
+  await db.consulateHoliday.deleteMany({ where: { consulateId } });
+  if (holidays.length > 0) {
+    await db.consulateHoliday.createMany({
+      data: holidays.map((h) => ({ consulateId, date: new Date(`${h.date}T00:00:00Z`), name: h.name })),
+    });
+  }
+}
+
+/** The business calendars (time zone and holidays) of some consulates, by id. */
+export async function loadCalendars(db: Db, consulateIds: readonly string[]): Promise<Map<string, BusinessCalendar>> {
+  const ids = [...new Set(consulateIds)];
+  if (ids.length === 0) return new Map();
+  // Sequential: `db` may be an interactive transaction, whose queries share one connection.
+  const consulates = await db.consulate.findMany({ where: { id: { in: ids } }, select: { id: true, timeZone: true } });
+  const holidays = await db.consulateHoliday.findMany({
+    where: { consulateId: { in: ids } },
+    select: { consulateId: true, date: true },
+  });
+  const byConsulate = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
+  for (const h of holidays) byConsulate.get(h.consulateId)!.add(h.date.toISOString().slice(0, 10));
+  return new Map(consulates.map((c) => [c.id, { timeZone: c.timeZone, holidays: byConsulate.get(c.id)! }]));
+}
+
+export async function loadCalendar(db: Db, consulateId: string): Promise<BusinessCalendar> {
+  const calendar = (await loadCalendars(db, [consulateId])).get(consulateId);
+  if (!calendar) throw new Error(`consulate ${consulateId} has no calendar`);
+  return calendar;
+}

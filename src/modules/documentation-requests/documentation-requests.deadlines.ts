@@ -1,0 +1,99 @@
+import {
+  addBusinessDays,
+  businessDaysBetween,
+  endOfLocalDay,
+  localDate,
+  type BusinessCalendar,
+} from '../../lib/calendar.ts';
+import { UNRESOLVED_STATES, type DocumentationState } from './documentation-requests.states.ts';
+
+/**
+ * Statutory deadlines, derived from the timeline and the consulate calendar
+ * alone — so they can always be recomputed (a holiday added later moves them)
+ * and explained (`pausedBusinessDays` says why a date moved).
+ *
+ * - Due: the end (local time) of the N-th business day after the submission
+ *   day, the submission day not counted.
+ * - The clock stops while the request is `needs_information`: the business
+ *   days after the day information was asked for, up to and including the day
+ *   the request came back, do not count. It restarts the next business day.
+ */
+export interface TimelineTransition {
+  fromState: DocumentationState | null;
+  toState: DocumentationState | null;
+  at: Date;
+}
+
+export interface DeadlineInput {
+  state: DocumentationState;
+  submittedAt: Date;
+  resolvedAt: Date | null;
+  deadlineDays: number;
+  infoDeadlineDays: number;
+  /** Transitions in time order. */
+  transitions: readonly TimelineTransition[];
+}
+
+export interface Deadline {
+  /** End of the due day; while paused, where it stands if the clock restarted tomorrow. */
+  dueAt: string;
+  dueDate: string;
+  /** Business days after today up to the due date; negative when overdue; null once resolved. */
+  daysRemaining: number | null;
+  clockPaused: boolean;
+  overdue: boolean;
+  businessDays: number;
+  pausedBusinessDays: number;
+  /** Deadline for asking the applicant for missing information. */
+  informationRequestDueAt: string;
+  /** Whether approval or rejection came by the due time; null until then (and for cancellations). */
+  resolvedWithinDeadline: boolean | null;
+}
+
+export function computeDeadline(
+  input: DeadlineInput,
+  calendar: BusinessCalendar,
+  now: Date = new Date(),
+): Deadline & { storedDueAt: Date | null } {
+  const tz = calendar.timeZone;
+  const submitted = localDate(input.submittedAt, tz);
+  const today = localDate(now, tz);
+
+  let paused = 0;
+  let pausedSince: string | null = null;
+  for (const t of input.transitions) {
+    if (t.toState === 'needs_information' && pausedSince === null) {
+      pausedSince = localDate(t.at, tz);
+    } else if (t.fromState === 'needs_information' && pausedSince !== null) {
+      paused += businessDaysBetween(pausedSince, localDate(t.at, tz), calendar);
+      pausedSince = null;
+    }
+  }
+  const clockPaused = pausedSince !== null && input.state === 'needs_information';
+  if (clockPaused) paused += businessDaysBetween(pausedSince!, today, calendar);
+
+  const dueDate = addBusinessDays(submitted, input.deadlineDays + paused, calendar);
+  const dueAt = endOfLocalDay(dueDate, tz);
+  const unresolved = UNRESOLVED_STATES.includes(input.state);
+  const daysRemaining = !unresolved
+    ? null
+    : today <= dueDate
+      ? businessDaysBetween(today, dueDate, calendar)
+      : -businessDaysBetween(dueDate, today, calendar);
+
+  return {
+    dueAt: dueAt.toISOString(),
+    dueDate,
+    daysRemaining,
+    clockPaused,
+    overdue: unresolved && !clockPaused && now > dueAt,
+    businessDays: input.deadlineDays,
+    pausedBusinessDays: paused,
+    informationRequestDueAt: endOfLocalDay(
+      addBusinessDays(submitted, input.infoDeadlineDays, calendar),
+      tz,
+    ).toISOString(),
+    resolvedWithinDeadline: input.resolvedAt ? input.resolvedAt <= dueAt : null,
+    storedDueAt: clockPaused ? null : dueAt,
+  };
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { booleanQuery, cursorQuery, int32, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { DETAILS_SCHEMAS, DOCUMENTATION_TYPES } from './documentation-requests.details.ts';
+import { DOCUMENTATION_FLAGS, DOCUMENTATION_STATES } from './documentation-requests.states.ts';
+
+export const documentationTypeSchema = z.enum(DOCUMENTATION_TYPES).meta({ id: 'DocumentationType' });
+export const documentationStateSchema = z.enum(DOCUMENTATION_STATES).meta({ id: 'DocumentationState' });
+export const documentationFlagSchema = z.enum(DOCUMENTATION_FLAGS);
+
+const common = {
+  personId: uuid,
+  consulateId: uuid.optional().meta({ description: 'Admins name the consulate; others file at their own.' }),
+  feeCents: int32(0, 100_000_000).default(0).meta({ description: 'Fee in cents; fee_pending until paid.' }),
+  emergency: z.boolean().default(false),
+};
+
+export const createDocumentationRequestBody = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('passport'), details: DETAILS_SCHEMAS.passport, ...common }).strict(),
+    z.object({ type: z.literal('consular_id'), details: DETAILS_SCHEMAS.consular_id, ...common }).strict(),
+    z
+      .object({ type: z.literal('birth_registration'), details: DETAILS_SCHEMAS.birth_registration, ...common })
+      .strict(),
+    z
+      .object({
+        type: z.literal('gender_identity_recognition'),
+        details: DETAILS_SCHEMAS.gender_identity_recognition,
+        ...common,
+      })
+      .strict(),
+  ])
+  .meta({ description: '`details` is validated according to `type`.' });
+
+export const updateDocumentationRequestBody = z
+  .object({
+    details: z
+      .record(z.string().max(80), z.unknown())
+      .optional()
+      .meta({ description: 'The whole details object of the request’s type.' }),
+    feeCents: int32(0, 100_000_000).optional(),
+    emergency: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+
+export const transitionBody = z
+  .object({
+    to: documentationStateSchema,
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .optional()
+      .meta({ description: 'Required for rejected, cancelled and needs_information.' }),
+  })
+  .strict();
+
+export const assignBody = z.object({ staffId: uuid.nullable().meta({ description: 'Null unassigns.' }) }).strict();
+
+export const clearFlagBody = z
+  .object({ flag: documentationFlagSchema, reason: z.string().trim().min(1).max(2000) })
+  .strict();
+
+export const paymentBody = z
+  .object({
+    amountCents: int32(1, 100_000_000),
+    method: z.enum(['cash', 'card', 'money_order']),
+    receipt: z.string().trim().min(1).max(64),
+  })
+  .strict();
+
+export const deadlineSchema = z.object({
+  dueAt: isoDateTime,
+  dueDate: isoDate.meta({ description: 'The due day in the consulate’s calendar.' }),
+  daysRemaining: z.number().int().nullable().meta({ format: 'int32' }),
+  clockPaused: z.boolean(),
+  overdue: z.boolean(),
+  businessDays: z.number().int().meta({ format: 'int32' }),
+  pausedBusinessDays: z.number().int().meta({ format: 'int32' }),
+  informationRequestDueAt: isoDateTime,
+  resolvedWithinDeadline: z.boolean().nullable(),
+});
+
+export const documentationRequestSchema = z
+  .object({
+    id: uuid,
+    reference: z
+      .string()
+      .max(24)
+      .meta({ examples: ['LAX-2026-000123'] }),
+    consulateId: uuid,
+    personId: uuid,
+    person: z.object({
+      id: uuid,
+      givenNames: z.string().max(120),
+      firstSurname: z.string().max(120),
+      secondSurname: z.string().max(120).nullable(),
+    }),
+    type: documentationTypeSchema,
+    details: z.record(z.string().max(80), z.unknown()),
+    state: documentationStateSchema,
+    flags: z.array(documentationFlagSchema).max(DOCUMENTATION_FLAGS.length),
+    emergency: z.boolean(),
+    feeCents: z.number().int().meta({ format: 'int32' }),
+    paidCents: z.number().int().meta({ format: 'int32' }),
+    assignedToId: uuid.nullable(),
+    submittedAt: isoDateTime,
+    resolvedAt: isoDateTime.nullable(),
+    issuedAt: isoDateTime.nullable(),
+    dueAt: isoDateTime.meta({ description: 'Statutory resolution deadline (see deadline).' }),
+    daysRemaining: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ format: 'int32', description: 'Business days left; negative when overdue.' }),
+    deadline: deadlineSchema,
+    allowedTransitions: z.array(documentationStateSchema).max(DOCUMENTATION_STATES.length),
+    version: z.number().int().meta({ format: 'int32' }),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'DocumentationRequest' });
+
+export const documentationListQuery = z.object({
+  limit: limitQuery,
+  cursor: cursorQuery,
+  consulateId: uuid.optional(),
+  state: documentationStateSchema.optional(),
+  type: documentationTypeSchema.optional(),
+  assignedToId: z
+    .union([uuid, z.literal('none')])
+    .optional()
+    .meta({ description: 'A staff id, or `none` for unassigned.' }),
+  flag: documentationFlagSchema.optional(),
+  personId: uuid.optional(),
+  personName: z.string().trim().min(2).max(200).optional(),
+  reference: z.string().trim().min(3).max(24).optional().meta({ description: 'A reference or its beginning.' }),
+  overdue: booleanQuery.meta({ description: 'Unresolved and past the statutory deadline.' }),
+  createdFrom: isoDateTime.optional(),
+  createdTo: isoDateTime.optional(),
+  updatedFrom: isoDateTime.optional(),
+  updatedTo: isoDateTime.optional(),
+  issuedFrom: isoDateTime.optional(),
+  issuedTo: isoDateTime.optional(),
+});
+
+export const documentationListResponse = listOf(documentationRequestSchema);
+
+export const timelineEntrySchema = z.object({
+  id: uuid,
+  kind: z.enum(['transition', 'flag_cleared', 'payment', 'assignment', 'details_updated']),
+  fromState: documentationStateSchema.nullable(),
+  toState: documentationStateSchema.nullable(),
+  reason: z.string().max(2000).nullable(),
+  actorId: uuid.nullable(),
+  actorRole: z.string().max(40).nullable(),
+  details: z.record(z.string().max(80), z.unknown()).nullable(),
+  at: isoDateTime,
+});
+
+export const timelineResponse = z
+  .object({ data: z.array(timelineEntrySchema).max(10_000) })
+  .meta({ id: 'DocumentationTimeline' });

@@ -1,0 +1,641 @@
+import type { z } from 'zod';
+import type { AppConfig } from '../../config/env.ts';
+import type { PrismaClient, Tx } from '../../db/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
+import { localDate, type BusinessCalendar } from '../../lib/calendar.ts';
+import type { Clock } from '../../lib/clock.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../../lib/errors.ts';
+import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
+import { formatReference, nextInSeries } from '../../lib/references.ts';
+import { foldText, nameSearchKey } from '../../lib/text.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { loadCalendar, loadCalendars } from '../consulates/holidays.repository.ts';
+import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
+import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './documentation-requests.details.ts';
+import {
+  appendEvent,
+  findRequest,
+  listRequests,
+  timelineOf,
+  transitionsOf,
+  updateRequestAtVersion,
+  type RequestRow,
+} from './documentation-requests.repository.ts';
+import type {
+  createDocumentationRequestBody,
+  documentationListQuery,
+  updateDocumentationRequestBody,
+} from './documentation-requests.schemas.ts';
+import {
+  allowedTargets,
+  FINAL_STATES,
+  findTransition,
+  REASON_REQUIRED,
+  UNRESOLVED_STATES,
+  type DocumentationFlag,
+  type DocumentationState,
+} from './documentation-requests.states.ts';
+
+type CreateInput = z.output<typeof createDocumentationRequestBody>;
+type UpdateInput = z.output<typeof updateDocumentationRequestBody>;
+type ListInput = z.output<typeof documentationListQuery>;
+
+const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
+
+function flagsOf(row: Pick<RequestRow, 'potentialDuplicate' | 'feePending' | 'emergency'>): DocumentationFlag[] {
+  const flags: DocumentationFlag[] = [];
+  if (row.potentialDuplicate) flags.push('potential_duplicate');
+  if (row.feePending) flags.push('fee_pending');
+  if (row.emergency) flags.push('emergency');
+  return flags;
+}
+
+export function toRequestJson(
+  row: RequestRow,
+  transitions: readonly TimelineTransition[],
+  calendar: BusinessCalendar,
+  now: Date,
+) {
+  const deadline = computeDeadline(
+    {
+      state: row.state,
+      submittedAt: row.submittedAt,
+      resolvedAt: row.resolvedAt,
+      deadlineDays: row.deadlineDays,
+      infoDeadlineDays: row.infoDeadlineDays,
+      transitions,
+    },
+    calendar,
+    now,
+  );
+  const { storedDueAt: _stored, ...shown } = deadline;
+  return {
+    id: row.id,
+    reference: row.reference,
+    consulateId: row.consulateId,
+    personId: row.personId,
+    person: {
+      id: row.person.id,
+      givenNames: row.person.givenNames,
+      firstSurname: row.person.firstSurname,
+      secondSurname: row.person.secondSurname,
+    },
+    type: row.type,
+    details: row.details as Record<string, unknown>,
+    state: row.state,
+    flags: flagsOf(row),
+    emergency: row.emergency,
+    feeCents: row.feeCents,
+    paidCents: row.paidCents,
+    assignedToId: row.assignedToId,
+    submittedAt: row.submittedAt.toISOString(),
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    issuedAt: row.issuedAt?.toISOString() ?? null,
+    dueAt: shown.dueAt,
+    daysRemaining: shown.daysRemaining,
+    deadline: shown,
+    allowedTransitions: allowedTargets(row.state),
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export type RequestJson = ReturnType<typeof toRequestJson>;
+
+function detailsErrors(error: z.ZodError): BadRequestError {
+  const errors = error.issues.map((i) => ({
+    path: ['body', 'details', ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  return new BadRequestError(`${errors[0]?.path}: ${errors[0]?.message}`, errors);
+}
+
+/**
+ * Recomputes and stores the due time of requests (after a transition, or when
+ * the consulate's holidays change) — the stored value serves the overdue
+ * filter and statistics; the timeline remains the source.
+ */
+export async function refreshDueDates(
+  tx: Tx,
+  rows: readonly RequestRow[],
+  calendar: BusinessCalendar,
+  now: Date,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const transitions = await transitionsOf(
+    tx,
+    rows.map((r) => r.id),
+  );
+  let changed = 0;
+  for (const row of rows) {
+    const { storedDueAt } = computeDeadline({ ...row, transitions: transitions.get(row.id)! }, calendar, now);
+    if ((storedDueAt?.getTime() ?? null) !== (row.dueAt?.getTime() ?? null)) {
+      await tx.documentationRequest.update({ where: { id: row.id }, data: { dueAt: storedDueAt } });
+      changed++;
+    }
+  }
+  return changed;
+}
+
+export class DocumentationRequestsService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(ctx: RequestContext, input: CreateInput): Promise<RequestJson> {
+    assertCan(ctx.actor, 'documentation:write');
+    const consulateId = targetConsulate(ctx.actor, input.consulateId);
+    const now = this.clock.now();
+    const person = await this.prisma.person.findFirst({
+      where: { id: input.personId, consulateId },
+      select: { id: true, curp: true, dateOfBirth: true },
+    });
+    if (!person) throw new NotFoundError('Person');
+    const consulate = await this.prisma.consulate.findUniqueOrThrow({
+      where: { id: consulateId },
+      select: { code: true, timeZone: true },
+    });
+    const problems = detailsProblems(input.type, input.details, {
+      dateOfBirth: dateOnly(person.dateOfBirth),
+      today: localDate(now, consulate.timeZone),
+      emergency: input.emergency,
+    });
+    if (problems.length) throw new BadRequestError(`${problems[0]!.path}: ${problems[0]!.message}`, problems);
+
+    const rule = this.config.documentationDeadlines[input.type];
+    const calendar = await loadCalendar(this.prisma, consulateId);
+    const row = await this.prisma.$transaction(async (tx) => {
+      // Serialise creates for the same person (or CURP) and type, so two
+      // simultaneous applications still see each other as duplicates.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`docreq:${input.type}:${person.curp ?? person.id}`}))`;
+      const duplicate = await tx.documentationRequest.findFirst({
+        where: {
+          type: input.type,
+          state: { notIn: [...FINAL_STATES] },
+          OR: [{ personId: person.id }, ...(person.curp ? [{ person: { curp: person.curp } }] : [])],
+        },
+        select: { id: true },
+      });
+      const year = Number(localDate(now, consulate.timeZone).slice(0, 4));
+      const sequence = await nextInSeries(tx, consulateId, 'D', year);
+      const { dueAt } = computeDeadline(
+        {
+          state: 'submitted',
+          submittedAt: now,
+          resolvedAt: null,
+          deadlineDays: rule.resolve,
+          infoDeadlineDays: rule.information,
+          transitions: [],
+        },
+        calendar,
+        now,
+      );
+      const created = await tx.documentationRequest.create({
+        data: {
+          reference: formatReference(consulate.code, year, sequence),
+          consulateId,
+          personId: person.id,
+          type: input.type,
+          details: input.details,
+          potentialDuplicate: duplicate !== null,
+          feePending: input.feeCents > 0,
+          emergency: input.emergency,
+          feeCents: input.feeCents,
+          submittedAt: now,
+          dueAt: new Date(dueAt),
+          deadlineDays: rule.resolve,
+          infoDeadlineDays: rule.information,
+        },
+        select: { id: true },
+      });
+      await appendEvent(tx, ctx, {
+        requestId: created.id,
+        consulateId,
+        kind: 'transition',
+        fromState: null,
+        toState: 'submitted',
+        at: now,
+        ...(duplicate ? { details: { potentialDuplicateOf: duplicate.id } } : {}),
+      });
+      await recordAudit(tx, ctx, {
+        action: 'documentation_request.create',
+        entityType: 'documentation_request',
+        entityId: created.id,
+        consulateId,
+        changedFields: ['personId', 'type', 'details', 'feeCents', 'emergency'],
+        details: { type: input.type, potentialDuplicate: duplicate !== null },
+      });
+      return (await findRequest(tx, { id: created.id }))!;
+    });
+    return toRequestJson(row, [{ fromState: null, toState: 'submitted', at: now }], calendar, now);
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<RequestJson> {
+    assertCan(ctx.actor, 'documentation:read');
+    const row = await this.visible(this.prisma, ctx, id);
+    return this.render(this.prisma, row);
+  }
+
+  async list(ctx: RequestContext, input: ListInput) {
+    assertCan(ctx.actor, 'documentation:read');
+    const scope = consulateScope(ctx.actor);
+    if (scope.consulateId && input.consulateId && input.consulateId !== scope.consulateId) {
+      return { data: [], nextCursor: null };
+    }
+    const cursor = decodeCursor(input.cursor, ['string', 'string']);
+    const now = this.clock.now();
+    const range = (from?: string, to?: string) =>
+      from || to ? { ...(from ? { gte: new Date(from) } : {}), ...(to ? { lt: new Date(to) } : {}) } : undefined;
+    const words = input.personName ? foldText(input.personName).split(' ').filter(Boolean) : [];
+    const flag: Prisma.DocumentationRequestWhereInput =
+      input.flag === 'potential_duplicate'
+        ? { potentialDuplicate: true }
+        : input.flag === 'fee_pending'
+          ? { feePending: true }
+          : input.flag === 'emergency'
+            ? { emergency: true }
+            : {};
+    const where: Prisma.DocumentationRequestWhereInput = {
+      AND: [
+        scope,
+        input.consulateId ? { consulateId: input.consulateId } : {},
+        input.state ? { state: input.state } : {},
+        input.type ? { type: input.type } : {},
+        input.assignedToId === 'none'
+          ? { assignedToId: null }
+          : input.assignedToId
+            ? { assignedToId: input.assignedToId }
+            : {},
+        flag,
+        input.personId ? { personId: input.personId } : {},
+        words.length ? { person: { AND: words.map((w) => ({ nameSearch: { contains: w } })) } } : {},
+        input.reference ? { reference: { startsWith: input.reference.toUpperCase() } } : {},
+        input.overdue === true ? { state: { in: [...UNRESOLVED_STATES] }, dueAt: { lt: now } } : {},
+        input.overdue === false ? { NOT: { state: { in: [...UNRESOLVED_STATES] }, dueAt: { lt: now } } } : {},
+        range(input.createdFrom, input.createdTo) ? { createdAt: range(input.createdFrom, input.createdTo) } : {},
+        range(input.updatedFrom, input.updatedTo) ? { updatedAt: range(input.updatedFrom, input.updatedTo) } : {},
+        range(input.issuedFrom, input.issuedTo) ? { issuedAt: range(input.issuedFrom, input.issuedTo) } : {},
+        afterCreatedDesc(cursor),
+      ],
+    };
+    const rows = await listRequests(this.prisma, where, input.limit + 1);
+    const page = rows.slice(0, input.limit);
+    const [calendars, transitions] = await Promise.all([
+      loadCalendars(
+        this.prisma,
+        page.map((r) => r.consulateId),
+      ),
+      transitionsOf(
+        this.prisma,
+        page.map((r) => r.id),
+      ),
+    ]);
+    return toPage(
+      rows,
+      input.limit,
+      (r) => [r.createdAt.toISOString(), r.id],
+      (r) => toRequestJson(r, transitions.get(r.id) ?? [], calendars.get(r.consulateId)!, now),
+    );
+  }
+
+  async timeline(ctx: RequestContext, id: string) {
+    assertCan(ctx.actor, 'documentation:read');
+    await this.visible(this.prisma, ctx, id);
+    const events = await timelineOf(this.prisma, id);
+    return {
+      data: events.map((e) => ({
+        ...e,
+        details: (e.details ?? null) as Record<string, unknown> | null,
+        at: e.at.toISOString(),
+      })),
+    };
+  }
+
+  /** Details (validated for the request's type), fee and emergency flag, while not yet approved. */
+  async update(ctx: RequestContext, id: string, version: number, input: UpdateInput): Promise<RequestJson> {
+    assertCan(ctx.actor, 'documentation:write');
+    return this.prisma.$transaction(async (tx) => {
+      const current = await this.visible(tx, ctx, id);
+      if (current.version !== version) throw new PreconditionFailedError();
+      if (!UNRESOLVED_STATES.includes(current.state)) {
+        throw new ConflictError(
+          `A request in state ${current.state} can no longer be changed: details change only before approval.`,
+          'request-closed-for-changes',
+        );
+      }
+      const data: Prisma.DocumentationRequestUncheckedUpdateManyInput = {};
+      const changed: string[] = [];
+      const emergency = input.emergency ?? current.emergency;
+      let details = current.details;
+      if (input.details !== undefined) {
+        const parsed = DETAILS_SCHEMAS[current.type].safeParse(input.details);
+        if (!parsed.success) throw detailsErrors(parsed.error);
+        details = parsed.data;
+        data.details = parsed.data;
+        changed.push('details');
+      }
+      if (input.details !== undefined || input.emergency !== undefined) {
+        const timeZone = (
+          await tx.consulate.findUniqueOrThrow({ where: { id: current.consulateId }, select: { timeZone: true } })
+        ).timeZone;
+        const problems = detailsProblems(current.type, details, {
+          dateOfBirth: dateOnly(current.person.dateOfBirth),
+          today: localDate(this.clock.now(), timeZone),
+          emergency,
+        });
+        if (problems.length) throw new BadRequestError(`${problems[0]!.path}: ${problems[0]!.message}`, problems);
+      }
+      if (input.emergency !== undefined && input.emergency !== current.emergency) {
+        data.emergency = input.emergency;
+        changed.push('emergency');
+      }
+      if (input.feeCents !== undefined && input.feeCents !== current.feeCents) {
+        data.feeCents = input.feeCents;
+        data.feePending = current.paidCents < input.feeCents;
+        changed.push('feeCents');
+      }
+      const row = await updateRequestAtVersion(tx, id, version, data);
+      if (!row) throw new PreconditionFailedError();
+      await appendEvent(tx, ctx, {
+        requestId: id,
+        consulateId: row.consulateId,
+        kind: 'details_updated',
+        at: this.clock.now(),
+        details: { fields: changed },
+      });
+      await recordAudit(tx, ctx, {
+        action: 'documentation_request.update',
+        entityType: 'documentation_request',
+        entityId: id,
+        consulateId: row.consulateId,
+        changedFields: changed,
+      });
+      return this.render(tx, row);
+    });
+  }
+
+  async assign(ctx: RequestContext, id: string, staffId: string | null): Promise<RequestJson> {
+    assertCan(ctx.actor, 'documentation:write');
+    return this.prisma.$transaction(async (tx) => {
+      const current = await this.visible(tx, ctx, id);
+      if (staffId !== null) {
+        const staff = await tx.staffMember.findFirst({
+          where: { id: staffId, consulateId: current.consulateId, active: true },
+          select: { role: true },
+        });
+        if (!staff)
+          throw new NotFoundError('Staff member', 'No active staff member with this id at the request’s consulate.');
+        if (staff.role !== 'documentation_officer' && staff.role !== 'supervisor') {
+          throw new BadRequestError('Documentation requests are assigned to documentation officers or supervisors.', [
+            { path: 'body.staffId', message: 'must be a documentation officer or supervisor of the consulate' },
+          ]);
+        }
+      }
+      const row = await updateRequestAtVersion(tx, id, current.version, { assignedToId: staffId });
+      if (!row) throw new PreconditionFailedError('The request changed while it was being assigned: retry.');
+      await appendEvent(tx, ctx, {
+        requestId: id,
+        consulateId: row.consulateId,
+        kind: 'assignment',
+        at: this.clock.now(),
+        details: { assignedToId: staffId },
+      });
+      await recordAudit(tx, ctx, {
+        action: 'documentation_request.assign',
+        entityType: 'documentation_request',
+        entityId: id,
+        consulateId: row.consulateId,
+        changedFields: ['assignedToId'],
+      });
+      return this.render(tx, row);
+    });
+  }
+
+  /**
+   * A state change from the transitions table. Order of refusals: reason
+   * missing (400), stale version (412), not a transition from the current
+   * state (409), role (403), a blocking flag (409).
+   */
+  async transition(
+    ctx: RequestContext,
+    id: string,
+    version: number,
+    to: DocumentationState,
+    reason: string | undefined,
+  ): Promise<RequestJson> {
+    assertCan(ctx.actor, 'documentation:write');
+    if (REASON_REQUIRED.has(to) && !reason) {
+      throw new BadRequestError(`A reason is required to move a request to ${to}.`, [
+        { path: 'body.reason', message: `is required for ${to}` },
+      ]);
+    }
+    const now = this.clock.now();
+    return this.prisma.$transaction(async (tx) => {
+      const current = await this.visible(tx, ctx, id);
+      if (current.version !== version) throw new PreconditionFailedError();
+      const transition = findTransition(current.state, to);
+      if (!transition) {
+        const allowed = allowedTargets(current.state);
+        throw new ConflictError(
+          `A request in state ${current.state} cannot move to ${to}. Allowed: ${allowed.length ? allowed.join(', ') : 'none (final state)'}.`,
+          'illegal-transition',
+          { currentState: current.state, allowedTransitions: allowed },
+        );
+      }
+      if (!transition.roles.includes(ctx.actor.role)) {
+        throw new ForbiddenError(`Moving a request to ${to} needs one of the roles: ${transition.roles.join(', ')}.`);
+      }
+      for (const flag of transition.blockedBy ?? []) {
+        if (flagsOf(current).includes(flag)) {
+          throw new ConflictError(
+            flag === 'potential_duplicate'
+              ? 'The request is flagged as a potential duplicate: clear the flag (POST /clear-flag) before approving.'
+              : 'The fee is not paid: record the payment before issuing.',
+            `blocked-by-${flag.replace(/_/g, '-')}`,
+            { flags: flagsOf(current) },
+          );
+        }
+      }
+
+      const data: Prisma.DocumentationRequestUncheckedUpdateManyInput = { state: to };
+      if ((to === 'approved' || to === 'rejected') && !current.resolvedAt) data.resolvedAt = now;
+      if (to === 'issued') {
+        data.issuedAt = now;
+        if (current.type === 'gender_identity_recognition') {
+          data.details = await this.applyGenderIdentity(tx, ctx, current);
+        }
+      }
+      const updated = await updateRequestAtVersion(tx, id, version, data);
+      if (!updated) throw new PreconditionFailedError();
+      await appendEvent(tx, ctx, {
+        requestId: id,
+        consulateId: updated.consulateId,
+        kind: 'transition',
+        fromState: current.state,
+        toState: to,
+        reason: reason ?? null,
+        at: now,
+      });
+      const calendar = await loadCalendar(tx, updated.consulateId);
+      await refreshDueDates(tx, [updated], calendar, now);
+      await recordAudit(tx, ctx, {
+        action: 'documentation_request.transition',
+        entityType: 'documentation_request',
+        entityId: id,
+        consulateId: updated.consulateId,
+        changedFields: Object.keys(data),
+        // Reasons are free text that may name people: they stay in the timeline.
+        details: { from: current.state, to },
+      });
+      return this.render(tx, (await findRequest(tx, { id }))!);
+    });
+  }
+
+  async clearFlag(ctx: RequestContext, id: string, flag: DocumentationFlag, reason: string): Promise<RequestJson> {
+    assertCan(ctx.actor, 'documentation:write');
+    if (flag === 'fee_pending') {
+      throw new ConflictError(
+        'fee_pending clears itself when the payment is recorded (POST /payments).',
+        'flag-not-clearable',
+      );
+    }
+    if (flag === 'emergency') {
+      throw new ConflictError(
+        'emergency is part of the request: change it with PATCH (If-Match).',
+        'flag-not-clearable',
+      );
+    }
+    return this.prisma.$transaction(async (tx) => {
+      const current = await this.visible(tx, ctx, id);
+      if (!current.potentialDuplicate) {
+        throw new ConflictError('The request is not flagged as a potential duplicate.', 'flag-not-set');
+      }
+      const row = await updateRequestAtVersion(tx, id, current.version, { potentialDuplicate: false });
+      if (!row) throw new PreconditionFailedError('The request changed meanwhile: retry.');
+      await appendEvent(tx, ctx, {
+        requestId: id,
+        consulateId: row.consulateId,
+        kind: 'flag_cleared',
+        reason,
+        at: this.clock.now(),
+        details: { flag },
+      });
+      await recordAudit(tx, ctx, {
+        action: 'documentation_request.clear_flag',
+        entityType: 'documentation_request',
+        entityId: id,
+        consulateId: row.consulateId,
+        changedFields: ['potentialDuplicate'],
+        details: { flag },
+      });
+      return this.render(tx, row);
+    });
+  }
+
+  async recordPayment(
+    ctx: RequestContext,
+    id: string,
+    payment: { amountCents: number; method: 'cash' | 'card' | 'money_order'; receipt: string },
+  ) {
+    assertCan(ctx.actor, 'documentation:write');
+    return this.prisma.$transaction(async (tx) => {
+      const current = await this.visible(tx, ctx, id);
+      if (current.state === 'cancelled' || current.state === 'rejected') {
+        throw new ConflictError(
+          `No payment can be recorded on a ${current.state} request.`,
+          'request-closed-for-changes',
+        );
+      }
+      await tx.documentationPayment.create({
+        data: {
+          requestId: id,
+          amountCents: payment.amountCents,
+          method: payment.method,
+          receipt: payment.receipt,
+          recordedById: ctx.actor.id,
+        },
+      });
+      const paidCents = current.paidCents + payment.amountCents;
+      const row = await updateRequestAtVersion(tx, id, current.version, {
+        paidCents,
+        feePending: paidCents < current.feeCents,
+      });
+      if (!row) throw new PreconditionFailedError('The request changed meanwhile: retry.');
+      await appendEvent(tx, ctx, {
+        requestId: id,
+        consulateId: row.consulateId,
+        kind: 'payment',
+        at: this.clock.now(),
+        details: { amountCents: payment.amountCents, method: payment.method, paidCents },
+      });
+      await recordAudit(tx, ctx, {
+        action: 'documentation_request.payment',
+        entityType: 'documentation_request',
+        entityId: id,
+        consulateId: row.consulateId,
+        changedFields: ['paidCents', ...(current.feePending !== row.feePending ? ['feePending'] : [])],
+      });
+      return this.render(tx, row);
+    });
+  }
+
+  /**
+   * Issuing a gender-identity recognition: the person's record takes the new
+   * name and marker; the previous ones are sealed, and the request keeps no
+   * copy of them.
+   */
+  private async applyGenderIdentity(tx: Tx, ctx: RequestContext, request: RequestRow): Promise<Prisma.InputJsonValue> {
+    const details = request.details as unknown as GenderIdentityDetails;
+    const person = await tx.person.findUniqueOrThrow({
+      where: { id: request.personId },
+      select: { givenNames: true, firstSurname: true, secondSurname: true, genderMarker: true },
+    });
+    await tx.sealedIdentity.create({
+      data: { personId: request.personId, documentationRequestId: request.id, ...person },
+    });
+    await tx.person.update({
+      where: { id: request.personId },
+      data: {
+        givenNames: details.newName.givenNames,
+        firstSurname: details.newName.firstSurname,
+        secondSurname: details.newName.secondSurname ?? null,
+        genderMarker: details.newMarker,
+        nameSearch: nameSearchKey(details.newName),
+        version: { increment: 1 },
+      },
+    });
+    await recordAudit(tx, ctx, {
+      action: 'person.identity_sealed',
+      entityType: 'person',
+      entityId: request.personId,
+      consulateId: request.consulateId,
+      changedFields: ['givenNames', 'firstSurname', 'secondSurname', 'genderMarker'],
+      details: { documentationRequestId: request.id },
+    });
+    const { registeredName: _name, registeredMarker: _marker, ...rest } = details;
+    return { ...rest, registeredIdentitySealed: true };
+  }
+
+  private async visible(db: PrismaClient | Tx, ctx: RequestContext, id: string): Promise<RequestRow> {
+    const row = await findRequest(db, { id, ...consulateScope(ctx.actor) });
+    if (!row) throw new NotFoundError('Documentation request');
+    return row;
+  }
+
+  private async render(db: PrismaClient | Tx, row: RequestRow): Promise<RequestJson> {
+    // Sequential: queries of one interactive transaction share its connection.
+    const calendar = await loadCalendar(db, row.consulateId);
+    const transitions = await transitionsOf(db, [row.id]);
+    return toRequestJson(row, transitions.get(row.id) ?? [], calendar, this.clock.now());
+  }
+}
