@@ -10,6 +10,7 @@ import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
 import { documentationRequestsRoutes } from './modules/documentation-requests/documentation-requests.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { personsRoutes } from './modules/persons/persons.routes.ts';
+import { protectionCasesRoutes } from './modules/protection-cases/protection-cases.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import authPlugin from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
@@ -68,6 +69,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(staffRoutes, { prefix: '/v1/staff' });
   await app.register(personsRoutes, { prefix: '/v1/persons' });
   await app.register(documentationRequestsRoutes, { prefix: '/v1/documentation-requests' });
+  await app.register(protectionCasesRoutes, { prefix: '/v1/protection-cases' });
   await app.register(auditRoutes, { prefix: '/v1/audit-events' });
 
   return app;

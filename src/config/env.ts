@@ -52,6 +52,37 @@ const jsonDeadlines = z
   })
   .pipe(z.partialRecord(z.enum(DOCUMENTATION_TYPES), deadlineRule));
 
+const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
+
+/** SPEC §2: hours from intake to the first protection action, by priority. */
+const DEFAULT_FIRST_ACTION_HOURS: Record<(typeof PRIORITIES)[number], number> = {
+  urgent: 24,
+  high: 72,
+  normal: 10 * 24,
+  low: 30 * 24,
+};
+
+const jsonFirstActionHours = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"urgent":12,"high":48}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.partialRecord(
+      z.enum(PRIORITIES),
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 365),
+    ),
+  );
+
 const postgresUrl = z
   .string()
   .trim()
@@ -83,6 +114,7 @@ const envSchema = z
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
     KIOSK_STATUS_RATE_LIMIT_PER_MINUTE: int(30, 1, 100_000),
     DOCUMENTATION_DEADLINES: optionalString.pipe(jsonDeadlines.optional()),
+    PROTECTION_FIRST_ACTION_HOURS: optionalString.pipe(jsonFirstActionHours.optional()),
     REDIS_URL: optionalString.pipe(
       z
         .string()
@@ -135,6 +167,8 @@ export interface AppConfig {
   readonly kioskStatusRateLimitPerMinute: number;
   /** Business days per documentation type (defaults overridden by DOCUMENTATION_DEADLINES). */
   readonly documentationDeadlines: Readonly<Record<(typeof DOCUMENTATION_TYPES)[number], DeadlineRule>>;
+  /** Hours to the first protection action, by priority (defaults overridden by PROTECTION_FIRST_ACTION_HOURS). */
+  readonly protectionFirstActionHours: Readonly<Record<(typeof PRIORITIES)[number], number>>;
   readonly redisUrl: string | undefined;
   readonly trustProxy: boolean;
 }
@@ -187,6 +221,7 @@ export function toAppConfig(
     }),
     kioskStatusRateLimitPerMinute: env.KIOSK_STATUS_RATE_LIMIT_PER_MINUTE,
     documentationDeadlines: Object.freeze({ ...DEFAULT_DEADLINES, ...env.DOCUMENTATION_DEADLINES }),
+    protectionFirstActionHours: Object.freeze({ ...DEFAULT_FIRST_ACTION_HOURS, ...env.PROTECTION_FIRST_ACTION_HOURS }),
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY,
   });

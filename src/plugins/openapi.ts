@@ -25,6 +25,11 @@ export default fp(
             name: 'documentation-requests',
             description: 'Passports, matrícula consular, birth and gender-identity registrations',
           },
+          {
+            name: 'protection-cases',
+            description:
+              'Protection of nationals: detention, violence, trafficking, minors, repatriation… (confidential cases audited on every read)',
+          },
           { name: 'audit', description: 'Append-only audit log' },
         ],
         components: {

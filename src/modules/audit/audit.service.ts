@@ -24,6 +24,20 @@ export function toAuditJson(row: AuditEventRow) {
   };
 }
 
+/**
+ * A protection case keeps one unbroken audit trail across transfers: the
+ * consulate that holds it now sees the events recorded at the consulates that
+ * held it before, when it asks for that case's trail.
+ */
+async function holdsWholeTrail(db: Db, own: string | null, input: AuditListInput): Promise<boolean> {
+  if (own === null || input.entityType !== 'protection_case' || !input.entityId) return false;
+  const held = await db.protectionCase.findFirst({
+    where: { id: input.entityId, consulateId: own },
+    select: { id: true },
+  });
+  return held !== null;
+}
+
 export async function listAudit(db: Db, ctx: RequestContext, input: AuditListInput) {
   assertCan(ctx.actor, 'audit:read');
   const own = ctx.actor.consulateId;
@@ -35,7 +49,7 @@ export async function listAudit(db: Db, ctx: RequestContext, input: AuditListInp
   const rows = await listAuditEvents(
     db,
     {
-      consulateId: own ?? input.consulateId,
+      consulateId: (await holdsWholeTrail(db, own, input)) ? undefined : (own ?? input.consulateId),
       entityType: input.entityType,
       entityId: input.entityId,
       actorId: input.actorId,

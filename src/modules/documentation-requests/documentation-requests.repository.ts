@@ -67,7 +67,7 @@ export async function updateRequestAtVersion(
 export async function transitionsOf(db: Db, requestIds: readonly string[]): Promise<Map<string, TimelineTransition[]>> {
   const rows = await db.documentationRequestEvent.findMany({
     where: { requestId: { in: [...requestIds] }, kind: 'transition' },
-    orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    orderBy: [{ at: 'asc' }, { seq: 'asc' }],
     select: { requestId: true, fromState: true, toState: true, at: true },
   });
   const map = new Map<string, TimelineTransition[]>(requestIds.map((id) => [id, []]));
@@ -106,7 +106,7 @@ export async function appendEvent(db: Db, ctx: RequestContext, event: EventInput
 export function timelineOf(db: Db, requestId: string) {
   return db.documentationRequestEvent.findMany({
     where: { requestId },
-    orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    orderBy: [{ at: 'asc' }, { seq: 'asc' }],
     select: {
       id: true,
       kind: true,

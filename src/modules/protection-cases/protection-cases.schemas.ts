@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { booleanQuery, cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import {
+  PROTECTION_CATEGORIES,
+  PROTECTION_PRIORITIES,
+  PROTECTION_STATES,
+  REFERRAL_STATUSES,
+} from './protection-cases.states.ts';
+
+export const categorySchema = z.enum(PROTECTION_CATEGORIES).meta({ id: 'ProtectionCategory' });
+export const prioritySchema = z.enum(PROTECTION_PRIORITIES).meta({ id: 'ProtectionPriority' });
+export const caseStateSchema = z.enum(PROTECTION_STATES).meta({ id: 'ProtectionState' });
+const referralKindSchema = z.enum(['legal_aid', 'shelter', 'medical', 'ngo', 'other']);
+const referralStatusSchema = z.enum(REFERRAL_STATUSES);
+const noteKindSchema = z.enum(['contact', 'action', 'legal', 'consular_visit', 'internal', 'correction']);
+
+const reason = z.string().trim().min(1).max(2000);
+
+const consentSchema = z
+  .object({
+    given: z.literal(true, {
+      error: 'protection acts only when the national requests or accepts it: consent must be given',
+    }),
+    givenBy: z.enum(['national', 'legal_guardian', 'next_of_kin']).default('national'),
+    recordedAt: isoDateTime,
+    channel: z.enum(['in_person', 'phone', 'video', 'email', 'written', 'consular_visit']),
+  })
+  .strict();
+
+export const createCaseBody = z
+  .object({
+    personId: uuid
+      .optional()
+      .meta({ description: 'Omit for an anonymous first contact; link the person later with PATCH.' }),
+    consulateId: uuid.optional().meta({ description: 'Admins name the consulate; others open cases at their own.' }),
+    category: categorySchema,
+    priority: prioritySchema,
+    confidential: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Default: true for gender_based_violence, human_trafficking and minor_unaccompanied.' }),
+    summary: z.string().trim().min(1).max(4000),
+    consent: consentSchema,
+  })
+  .strict();
+
+export const updateCaseBody = z
+  .object({
+    personId: uuid.optional(),
+    category: categorySchema.optional(),
+    priority: prioritySchema.optional(),
+    summary: z.string().trim().min(1).max(4000).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+
+export const caseTransitionBody = z
+  .object({
+    to: caseStateSchema,
+    reason: reason.optional().meta({ description: 'Required for resolved, closed and reopened.' }),
+  })
+  .strict();
+export const assignCaseBody = z.object({ staffId: uuid.nullable() }).strict();
+export const confidentialityBody = z
+  .object({
+    confidential: z.boolean(),
+    reason: reason.optional().meta({ description: 'Required to lift confidentiality (supervisors and admins only).' }),
+  })
+  .strict();
+export const transferBody = z.object({ consulateId: uuid, reason }).strict();
+export const escalateBody = z.object({ reason }).strict();
+export const noteBody = z
+  .object({
+    body: z.string().trim().min(1).max(10_000),
+    kind: noteKindSchema,
+    correctsNoteId: uuid.optional().meta({ description: 'Required for a correction: the note it corrects.' }),
+  })
+  .strict()
+  .refine((n) => (n.kind === 'correction') === (n.correctsNoteId !== undefined), {
+    path: ['correctsNoteId'],
+    message: 'is required for a correction, and only for one',
+  });
+export const referralBody = z
+  .object({
+    organization: z.string().trim().min(1).max(200),
+    kind: referralKindSchema,
+    contact: z.string().trim().max(300).optional(),
+    notes: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+export const referralUpdateBody = z.object({ status: referralStatusSchema }).strict();
+export const referralParams = z.object({ id: uuid, referralId: uuid });
+
+export const caseSchema = z
+  .object({
+    id: uuid,
+    reference: z
+      .string()
+      .max(26)
+      .meta({ examples: ['LAX-P-2026-000123'] }),
+    consulateId: uuid,
+    originConsulateId: uuid,
+    personId: uuid.nullable(),
+    category: categorySchema,
+    priority: prioritySchema,
+    confidential: z.boolean(),
+    summary: z.string().max(4000),
+    consent: z.object({
+      given: z.boolean(),
+      givenBy: z.enum(['national', 'legal_guardian', 'next_of_kin']),
+      recordedAt: isoDateTime,
+      channel: z.string().max(20),
+    }),
+    state: caseStateSchema,
+    assignedToId: uuid.nullable(),
+    escalated: z.boolean(),
+    escalatedAt: isoDateTime.nullable(),
+    openedAt: isoDateTime,
+    firstActionDueAt: isoDateTime,
+    firstActionAt: isoDateTime.nullable(),
+    overdue: z.boolean().meta({ description: 'The first action is still due and its time has passed.' }),
+    minutesLate: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ format: 'int32', description: 'How late the first action is, when overdue.' }),
+    resolvedAt: isoDateTime.nullable(),
+    closedAt: isoDateTime.nullable(),
+    allowedTransitions: z.array(caseStateSchema).max(PROTECTION_STATES.length),
+    version: z.number().int().meta({ format: 'int32' }),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'ProtectionCase' });
+
+export const caseListQuery = z.object({
+  limit: limitQuery,
+  cursor: cursorQuery,
+  consulateId: uuid.optional(),
+  state: caseStateSchema.optional(),
+  category: categorySchema.optional(),
+  priority: prioritySchema.optional(),
+  assignedToId: z.union([uuid, z.literal('none')]).optional(),
+  confidential: booleanQuery,
+  escalated: booleanQuery,
+  overdue: booleanQuery.meta({ description: 'true: first action overdue, sorted by how late (most late first).' }),
+  personId: uuid.optional(),
+  openedFrom: isoDateTime.optional(),
+  openedTo: isoDateTime.optional(),
+  closedFrom: isoDateTime.optional(),
+  closedTo: isoDateTime.optional(),
+  q: z.string().trim().min(2).max(200).optional().meta({ description: 'Text in the reference or the summary.' }),
+});
+
+export const caseListResponse = listOf(caseSchema);
+
+export const noteSchema = z
+  .object({
+    id: uuid,
+    caseId: uuid,
+    kind: noteKindSchema,
+    body: z.string().max(10_000),
+    correctsNoteId: uuid.nullable(),
+    authorId: uuid,
+    authorRole: z.string().max(40),
+    createdAt: isoDateTime,
+  })
+  .meta({ id: 'ProtectionNote' });
+export const noteListResponse = listOf(noteSchema);
+
+export const referralSchema = z
+  .object({
+    id: uuid,
+    caseId: uuid,
+    organization: z.string().max(200),
+    kind: referralKindSchema,
+    contact: z.string().max(300).nullable(),
+    notes: z.string().max(2000).nullable(),
+    status: referralStatusSchema,
+    createdById: uuid,
+    version: z.number().int().meta({ format: 'int32' }),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'ProtectionReferral' });
+export const referralListResponse = z.object({ data: z.array(referralSchema).max(1000) });
+
+export const historySchema = z
+  .object({
+    data: z
+      .array(
+        z.object({
+          id: uuid,
+          kind: z.enum(['transition', 'transfer', 'escalation', 'confidentiality', 'assignment']),
+          fromState: caseStateSchema.nullable(),
+          toState: caseStateSchema.nullable(),
+          fromConsulateId: uuid.nullable(),
+          toConsulateId: uuid.nullable(),
+          consulateId: uuid,
+          reason: z.string().max(2000).nullable(),
+          actorId: uuid,
+          actorRole: z.string().max(40),
+          details: z.record(z.string().max(80), z.unknown()).nullable(),
+          at: isoDateTime,
+        }),
+      )
+      .max(10_000),
+  })
+  .meta({ id: 'ProtectionCaseHistory', description: 'One unbroken history, across transfers between consulates.' });
