@@ -9,8 +9,11 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
 import { documentationRequestsRoutes } from './modules/documentation-requests/documentation-requests.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { kioskRoutes } from './modules/kiosk/kiosk.routes.ts';
+import { kiosksRoutes } from './modules/kiosks/kiosks.routes.ts';
 import { personsRoutes } from './modules/persons/persons.routes.ts';
 import { protectionCasesRoutes } from './modules/protection-cases/protection-cases.routes.ts';
+import { queueRoutes } from './modules/queue/queue.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import authPlugin from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
@@ -70,6 +73,9 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(personsRoutes, { prefix: '/v1/persons' });
   await app.register(documentationRequestsRoutes, { prefix: '/v1/documentation-requests' });
   await app.register(protectionCasesRoutes, { prefix: '/v1/protection-cases' });
+  await app.register(kiosksRoutes, { prefix: '/v1/kiosks' });
+  await app.register(kioskRoutes, { prefix: '/v1/kiosk' });
+  await app.register(queueRoutes, { prefix: '/v1/queue' });
   await app.register(auditRoutes, { prefix: '/v1/audit-events' });
 
   return app;

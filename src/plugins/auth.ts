@@ -39,9 +39,6 @@ declare module '@fastify/jwt' {
 
 type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-/** Confirms a kiosk token still belongs to an enabled kiosk; registered by the kiosks module. */
-export type KioskVerifier = (claims: KioskTokenClaims) => Promise<KioskActor | null>;
-
 declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest: a valid staff access token whose session and account are still live. */
@@ -50,8 +47,6 @@ declare module 'fastify' {
     authenticateKiosk: Hook;
     /** preHandler: 403 unless the staff actor's role has the permission. */
     authorize: (permission: Permission) => Hook;
-    /** Set by the kiosks module. */
-    verifyKiosk: { current: KioskVerifier | null };
   }
   interface FastifyRequest {
     actor: Actor | undefined;
@@ -92,7 +87,6 @@ export default fp(
     });
 
     app.decorateRequest('actor', undefined);
-    app.decorate('verifyKiosk', { current: null });
 
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const claims = await verifiedClaims(request);
@@ -127,10 +121,27 @@ export default fp(
       if (claims.kind !== 'kiosk') {
         throw new ForbiddenError('Only kiosk tokens are accepted on kiosk endpoints.');
       }
-      const verifier = app.verifyKiosk.current;
-      const actor = verifier ? await verifier(claims) : null;
-      if (!actor)
+      // One primary-key lookup: a disabled kiosk, or one whose secret was
+      // rotated since the token was issued, stops working at the next request.
+      const kiosk = await app.prisma.kiosk.findUnique({
+        where: { id: claims.sub },
+        select: { enabled: true, secretVersion: true, consulateId: true, lastSeenAt: true },
+      });
+      if (!kiosk || !kiosk.enabled || kiosk.secretVersion !== claims.sv || kiosk.consulateId !== claims.cid) {
         throw new UnauthorizedError('This kiosk is disabled or its token is no longer valid.', 'kiosk-disabled');
+      }
+      const now = app.clock.now();
+      // Last seen, at most once a minute per kiosk (not a write per request).
+      if (!kiosk.lastSeenAt || now.getTime() - kiosk.lastSeenAt.getTime() > 60_000) {
+        await app.prisma.kiosk.updateMany({
+          where: {
+            id: claims.sub,
+            OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: new Date(now.getTime() - 60_000) } }],
+          },
+          data: { lastSeenAt: now },
+        });
+      }
+      const actor: KioskActor = { kind: 'kiosk', id: claims.sub, consulateId: kiosk.consulateId };
       request.actor = actor;
     });
 

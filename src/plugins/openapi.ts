@@ -30,6 +30,9 @@ export default fp(
             description:
               'Protection of nationals: detention, violence, trafficking, minors, repatriation… (confidential cases audited on every read)',
           },
+          { name: 'kiosks', description: 'Front-office kiosks: registration, secrets, enable/disable (staff)' },
+          { name: 'kiosk', description: 'Endpoints for kiosks themselves (kiosk token)' },
+          { name: 'queue', description: 'The lobby queue: calling tickets to counters (staff)' },
           { name: 'audit', description: 'Append-only audit log' },
         ],
         components: {

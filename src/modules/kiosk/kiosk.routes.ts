@@ -1,0 +1,108 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { kioskContext } from '../../plugins/auth.ts';
+import { TooManyRequestsError } from '../../lib/errors.ts';
+import { problemResponses } from '../../lib/schemas.ts';
+import { kioskTokenBody, kioskTokenResponse } from '../kiosks/kiosks.schemas.ts';
+import { KiosksService } from '../kiosks/kiosks.service.ts';
+import { boardSchema } from '../queue/queue.schemas.ts';
+import { QueueService } from '../queue/queue.service.ts';
+import { statusQuery, statusResponse, walkInBody, walkInResponse } from './kiosk.schemas.ts';
+import { StatusLookupService } from './status-lookup.service.ts';
+import { languageOf } from './status-texts.ts';
+
+/** Device side: a kiosk's own endpoints, for its own consulate only. Staff tokens are refused (403). */
+export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
+  const kiosks = new KiosksService(app.prisma, app.jwt, app.config, app.clock);
+  const queue = new QueueService(app.prisma, app.clock);
+  const status = new StatusLookupService(app.prisma, app.clock);
+  const security = [{ kioskBearer: [] }];
+  const tags = ['kiosk'];
+
+  const tokenLimit = app.createRateLimit({ max: 30, timeWindow: 60_000, keyGenerator: (r) => `kiosk-token:${r.ip}` });
+  const statusLimit = app.createRateLimit({
+    max: app.config.kioskStatusRateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (r) => `kiosk-status:${r.actor?.id ?? r.ip}`,
+  });
+  const limited = (limiter: typeof tokenLimit, what: string) => async (request: Parameters<typeof limiter>[0]) => {
+    const limit = await limiter(request);
+    if (!limit.isAllowed && limit.isExceeded) {
+      throw new TooManyRequestsError(`Too many ${what}: retry in ${limit.ttlInSeconds} seconds.`, limit.ttlInSeconds);
+    }
+  };
+
+  app.post(
+    '/token',
+    {
+      preHandler: [limited(tokenLimit, 'token requests')],
+      schema: {
+        tags,
+        summary: 'Exchange the kiosk’s id and secret for a short-lived kiosk token',
+        security: [],
+        body: kioskTokenBody,
+        response: { 200: kioskTokenResponse, ...problemResponses(400, 401, 429) },
+      },
+    },
+    async (request) => kiosks.token(request.body.kioskId, request.body.secret),
+  );
+
+  app.get(
+    '/request-status',
+    {
+      onRequest: [app.authenticateKiosk],
+      preHandler: [limited(statusLimit, 'status look-ups from this kiosk')],
+      schema: {
+        tags,
+        summary: 'A documentation request’s state and next step (English, or Spanish with Accept-Language: es)',
+        description:
+          'Needs the reference and the applicant’s date of birth; one and the same 404 when either is wrong. Rate limited per kiosk; five failed look-ups of a reference within an hour lock it for every kiosk until that hour is over (429).',
+        security,
+        querystring: statusQuery,
+        response: { 200: statusResponse, ...problemResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const language = languageOf(request.headers['accept-language']);
+      const found = await status.lookup(
+        kioskContext(request),
+        request.query.reference,
+        request.query.dateOfBirth,
+        language,
+      );
+      return reply.header('content-language', language).header('vary', 'Accept-Language').send(found);
+    },
+  );
+
+  app.post(
+    '/tickets',
+    {
+      onRequest: [app.authenticateKiosk],
+      config: { idempotent: true },
+      schema: {
+        tags,
+        summary: 'A walk-in queue ticket for a service (P-014…); numbers never repeat within the day',
+        security,
+        body: walkInBody,
+        response: { 201: walkInResponse, ...problemResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const ctx = kioskContext(request);
+      return reply.code(201).send(await queue.walkIn(ctx, ctx.actor.consulateId, request.body.service));
+    },
+  );
+
+  app.get(
+    '/queue',
+    {
+      onRequest: [app.authenticateKiosk],
+      schema: {
+        tags,
+        summary: 'The lobby board: waiting and called ticket numbers per service, nothing else',
+        security,
+        response: { 200: boardSchema, ...problemResponses(401, 403) },
+      },
+    },
+    async (request) => queue.board(kioskContext(request).actor.consulateId),
+  );
+};

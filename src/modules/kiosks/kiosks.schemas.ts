@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+
+export const kioskSchema = z
+  .object({
+    id: uuid,
+    consulateId: uuid,
+    name: z.string().max(100),
+    location: z.string().max(200).nullable(),
+    enabled: z.boolean(),
+    disabledAt: isoDateTime.nullable(),
+    lastSeenAt: isoDateTime.nullable(),
+    version: z.number().int().meta({ format: 'int32' }),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'Kiosk' });
+
+export const registerKioskBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    location: z.string().trim().max(200).optional(),
+    consulateId: uuid.optional().meta({ description: 'Admins name the consulate; supervisors register at their own.' }),
+  })
+  .strict();
+
+export const kioskSecretResponse = z
+  .object({
+    kioskId: uuid,
+    secret: z.string().max(100).meta({ description: 'Shown once. Store it in the device; it is kept only as a hash.' }),
+    kiosk: kioskSchema,
+  })
+  .meta({ id: 'KioskSecret' });
+
+export const kioskListQuery = z.object({ limit: limitQuery, cursor: cursorQuery, consulateId: uuid.optional() });
+export const kioskListResponse = listOf(kioskSchema);
+
+export const kioskTokenBody = z.object({ kioskId: uuid, secret: z.string().min(20).max(100) }).strict();
+export const kioskTokenResponse = z
+  .object({
+    accessToken: z.string().max(2000),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().meta({ format: 'int32', description: 'Seconds.' }),
+  })
+  .meta({ id: 'KioskToken' });

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { isoDate, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { serviceSchema } from '../consulates/consulates.schemas.ts';
+
+export const ticketStateSchema = z.enum(['waiting', 'called', 'served', 'absent']);
+
+export const ticketSchema = z
+  .object({
+    id: uuid,
+    consulateId: uuid,
+    date: isoDate,
+    ticket: z
+      .string()
+      .max(12)
+      .meta({ examples: ['P-014'] }),
+    service: serviceSchema,
+    source: z.enum(['walk_in', 'appointment']),
+    state: ticketStateSchema,
+    counter: z.string().max(20).nullable(),
+    issuedAt: isoDateTime,
+    calledAt: isoDateTime.nullable(),
+    finishedAt: isoDateTime.nullable(),
+    version: z.number().int().meta({ format: 'int32' }),
+  })
+  .meta({ id: 'QueueTicket' });
+
+export const callNextBody = z
+  .object({
+    service: serviceSchema,
+    counter: z.string().trim().min(1).max(20).meta({ description: 'Where the national should go, e.g. "Window 3".' }),
+    consulateId: uuid.optional().meta({ description: 'Admins name the consulate.' }),
+  })
+  .strict();
+
+export const ticketTransitionBody = z.object({ to: z.enum(['served', 'absent']) }).strict();
+
+export const queueListQuery = z.object({
+  date: isoDate.optional().meta({ description: 'Local date at the consulate; default today.' }),
+  consulateId: uuid.optional(),
+  service: serviceSchema.optional(),
+  state: ticketStateSchema.optional(),
+});
+
+export const queueListResponse = z.object({ data: z.array(ticketSchema).max(10_000) });
+
+/** The lobby board: ticket numbers only. */
+export const boardSchema = z
+  .object({
+    date: isoDate,
+    services: z
+      .array(
+        z.object({
+          service: serviceSchema,
+          waiting: z.array(z.string().max(12)).max(10_000),
+          called: z.array(z.object({ ticket: z.string().max(12), counter: z.string().max(20) })).max(100),
+        }),
+      )
+      .max(20),
+  })
+  .meta({ id: 'QueueBoard' });

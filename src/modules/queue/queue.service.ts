@@ -1,0 +1,259 @@
+import type { PrismaClient, Tx } from '../../db/client.ts';
+import type { ConsularService, Prisma } from '../../generated/prisma/client.ts';
+import { assertCan, targetConsulate, consulateScope, type Actor, type RequestContext } from '../../lib/access.ts';
+import { localDate } from '../../lib/calendar.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
+import { recordAudit, type AuditContext } from '../audit/audit.repository.ts';
+
+/** Ticket letters by service, as shown on the lobby board. */
+export const TICKET_PREFIX: Record<ConsularService, string> = {
+  passport: 'P',
+  consular_id: 'M',
+  birth_registration: 'R',
+  gender_identity_recognition: 'I',
+  protection: 'A',
+  notarization: 'N',
+  legalization: 'L',
+  visa: 'V',
+};
+
+const ticketSelect = {
+  id: true,
+  consulateId: true,
+  localDate: true,
+  service: true,
+  number: true,
+  code: true,
+  source: true,
+  state: true,
+  counter: true,
+  issuedAt: true,
+  calledAt: true,
+  finishedAt: true,
+  version: true,
+} satisfies Prisma.QueueTicketSelect;
+
+type TicketRow = Prisma.QueueTicketGetPayload<{ select: typeof ticketSelect }>;
+
+export function toTicketJson(row: TicketRow) {
+  return {
+    id: row.id,
+    consulateId: row.consulateId,
+    date: row.localDate.toISOString().slice(0, 10),
+    ticket: row.code,
+    service: row.service,
+    source: row.source,
+    state: row.state,
+    counter: row.counter,
+    issuedAt: row.issuedAt.toISOString(),
+    calledAt: row.calledAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    version: row.version,
+  };
+}
+
+const asDate = (d: string) => new Date(`${d}T00:00:00Z`);
+
+/**
+ * Hands out the next number of the consulate's day and service inside the
+ * caller's transaction: the counter row's lock makes concurrent kiosks queue
+ * up, so a number is never given twice in a day.
+ */
+export async function issueTicket(
+  tx: Tx,
+  ctx: AuditContext,
+  input: {
+    consulateId: string;
+    date: string;
+    service: ConsularService;
+    source: 'walk_in' | 'appointment';
+    kioskId?: string;
+    at: Date;
+  },
+): Promise<TicketRow> {
+  const [counter] = await tx.$queryRaw<{ last_value: number }[]>`
+    INSERT INTO ticket_counters (consulate_id, local_date, service, last_value)
+    VALUES (${input.consulateId}::uuid, ${input.date}::date, ${input.service}::consular_service, 1)
+    ON CONFLICT (consulate_id, local_date, service) DO UPDATE SET last_value = ticket_counters.last_value + 1
+    RETURNING last_value`;
+  const number = counter!.last_value;
+  const row = await tx.queueTicket.create({
+    data: {
+      consulateId: input.consulateId,
+      localDate: asDate(input.date),
+      service: input.service,
+      number,
+      code: `${TICKET_PREFIX[input.service]}-${String(number).padStart(3, '0')}`,
+      source: input.source,
+      kioskId: input.kioskId ?? null,
+      issuedAt: input.at,
+    },
+    select: ticketSelect,
+  });
+  await recordAudit(tx, ctx, {
+    action: 'queue_ticket.issue',
+    entityType: 'queue_ticket',
+    entityId: row.id,
+    consulateId: input.consulateId,
+    details: { service: input.service, source: input.source },
+  });
+  return row;
+}
+
+export class QueueService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly clock: Clock,
+  ) {}
+
+  private async today(consulateId: string): Promise<{ date: string; services: ConsularService[] }> {
+    const consulate = await this.prisma.consulate.findUnique({
+      where: { id: consulateId },
+      select: { timeZone: true, services: true },
+    });
+    if (!consulate) throw new NotFoundError('Consulate');
+    return { date: localDate(this.clock.now(), consulate.timeZone), services: consulate.services };
+  }
+
+  /** A walk-in ticket for one of the services the consulate offers. */
+  async walkIn(ctx: RequestContext<Actor>, consulateId: string, service: ConsularService) {
+    const { date, services } = await this.today(consulateId);
+    if (!services.includes(service)) {
+      throw new ConflictError(`This consulate does not offer ${service} at its office.`, 'service-not-offered');
+    }
+    const now = this.clock.now();
+    return this.prisma.$transaction(async (tx) => {
+      const row = await issueTicket(tx, ctx, {
+        consulateId,
+        date,
+        service,
+        source: 'walk_in',
+        ...(ctx.actor.kind === 'kiosk' ? { kioskId: ctx.actor.id } : {}),
+        at: now,
+      });
+      const waitingAhead = await tx.queueTicket.count({
+        where: { consulateId, localDate: asDate(date), service, state: 'waiting', number: { lt: row.number } },
+      });
+      return { ...toTicketJson(row), waitingAhead };
+    });
+  }
+
+  /** What the lobby board shows: ticket numbers, nothing else. */
+  async board(consulateId: string) {
+    const { date, services } = await this.today(consulateId);
+    const rows = await this.prisma.queueTicket.findMany({
+      where: { consulateId, localDate: asDate(date), state: { in: ['waiting', 'called'] } },
+      orderBy: [{ service: 'asc' }, { number: 'asc' }],
+      select: { service: true, code: true, state: true, counter: true, calledAt: true },
+    });
+    return {
+      date,
+      services: services.map((service) => {
+        const mine = rows.filter((r) => r.service === service);
+        return {
+          service,
+          waiting: mine.filter((r) => r.state === 'waiting').map((r) => r.code),
+          called: mine
+            .filter((r) => r.state === 'called')
+            .sort((a, b) => (b.calledAt?.getTime() ?? 0) - (a.calledAt?.getTime() ?? 0))
+            .slice(0, 10)
+            .map((r) => ({ ticket: r.code, counter: r.counter ?? '' })),
+        };
+      }),
+    };
+  }
+
+  async list(
+    ctx: RequestContext,
+    input: { date?: string; consulateId?: string; service?: ConsularService; state?: TicketRow['state'] },
+  ) {
+    assertCan(ctx.actor, 'queue:operate');
+    const consulateId = targetConsulate(ctx.actor, input.consulateId);
+    const date = input.date ?? (await this.today(consulateId)).date;
+    const rows = await this.prisma.queueTicket.findMany({
+      where: {
+        consulateId,
+        localDate: asDate(date),
+        ...(input.service ? { service: input.service } : {}),
+        ...(input.state ? { state: input.state } : {}),
+      },
+      orderBy: [{ issuedAt: 'asc' }, { number: 'asc' }],
+      select: ticketSelect,
+    });
+    return { data: rows.map(toTicketJson) };
+  }
+
+  /**
+   * The oldest waiting ticket of the service goes to `counter`. Two officers
+   * calling at once get different tickets (SKIP LOCKED).
+   */
+  async callNext(ctx: RequestContext, input: { service: ConsularService; counter: string; consulateId?: string }) {
+    assertCan(ctx.actor, 'queue:operate');
+    const consulateId = targetConsulate(ctx.actor, input.consulateId);
+    const { date } = await this.today(consulateId);
+    const now = this.clock.now();
+    return this.prisma.$transaction(async (tx) => {
+      const [next] = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM queue_tickets
+        WHERE consulate_id = ${consulateId}::uuid AND local_date = ${date}::date
+          AND service = ${input.service}::consular_service AND state = 'waiting'
+        ORDER BY number
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED`;
+      if (!next) throw new NotFoundError('Waiting ticket', `Nobody is waiting for ${input.service}.`);
+      const row = await tx.queueTicket.update({
+        where: { id: next.id },
+        data: {
+          state: 'called',
+          counter: input.counter,
+          calledAt: now,
+          calledById: ctx.actor.id,
+          version: { increment: 1 },
+        },
+        select: ticketSelect,
+      });
+      await recordAudit(tx, ctx, {
+        action: 'queue_ticket.call',
+        entityType: 'queue_ticket',
+        entityId: row.id,
+        consulateId,
+        changedFields: ['state', 'counter'],
+      });
+      return toTicketJson(row);
+    });
+  }
+
+  /** A called ticket ends served or absent. */
+  async finish(ctx: RequestContext, id: string, version: number, to: 'served' | 'absent') {
+    assertCan(ctx.actor, 'queue:operate');
+    const now = this.clock.now();
+    return this.prisma.$transaction(async (tx) => {
+      const current = await tx.queueTicket.findFirst({
+        where: { id, ...consulateScope(ctx.actor) },
+        select: ticketSelect,
+      });
+      if (!current) throw new NotFoundError('Ticket');
+      if (current.version !== version) throw new PreconditionFailedError();
+      if (current.state !== 'called') {
+        throw new ConflictError(`A ${current.state} ticket cannot become ${to}: call it first.`, 'illegal-transition', {
+          currentState: current.state,
+          allowedTransitions: [],
+        });
+      }
+      const row = await tx.queueTicket.update({
+        where: { id },
+        data: { state: to, finishedAt: now, version: { increment: 1 } },
+        select: ticketSelect,
+      });
+      await recordAudit(tx, ctx, {
+        action: `queue_ticket.${to}`,
+        entityType: 'queue_ticket',
+        entityId: id,
+        consulateId: row.consulateId,
+        changedFields: ['state'],
+      });
+      return toTicketJson(row);
+    });
+  }
+}
