@@ -15,6 +15,7 @@ import { personsRoutes } from './modules/persons/persons.routes.ts';
 import { protectionCasesRoutes } from './modules/protection-cases/protection-cases.routes.ts';
 import { queueRoutes } from './modules/queue/queue.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
+import { statsRoutes } from './modules/stats/stats.routes.ts';
 import authPlugin from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
 import errorHandler from './plugins/error-handler.ts';
@@ -76,6 +77,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(kiosksRoutes, { prefix: '/v1/kiosks' });
   await app.register(kioskRoutes, { prefix: '/v1/kiosk' });
   await app.register(queueRoutes, { prefix: '/v1/queue' });
+  await app.register(statsRoutes, { prefix: '/v1/stats' });
   await app.register(auditRoutes, { prefix: '/v1/audit-events' });
 
   return app;

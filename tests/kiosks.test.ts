@@ -127,7 +127,7 @@ describe('device identity', () => {
       '/v1/persons',
       '/v1/documentation-requests',
       '/v1/kiosks',
-      '/v1/queue',
+      '/v1/queue/tickets',
     ]) {
       expectProblem(await t.app.inject({ url, headers: kiosk.headers }), 403);
     }
@@ -349,7 +349,7 @@ describe('walk-in tickets and the lobby queue', () => {
     );
     await callNext();
     expectProblem(await callNext(), 404);
-    const list = await t.app.inject({ url: '/v1/queue?service=passport', headers: clerk.headers });
+    const list = await t.app.inject({ url: '/v1/queue/tickets?service=passport', headers: clerk.headers });
     expect(list.json().data.map((x: { ticket: string; state: string }) => `${x.ticket}:${x.state}`)).toEqual([
       'P-001:served',
       'P-002:called',

@@ -33,6 +33,7 @@ export default fp(
           { name: 'kiosks', description: 'Front-office kiosks: registration, secrets, enable/disable (staff)' },
           { name: 'kiosk', description: 'Endpoints for kiosks themselves (kiosk token)' },
           { name: 'queue', description: 'The lobby queue: calling tickets to counters (staff)' },
+          { name: 'statistics', description: 'Per-consulate and network figures, each with its drill-down list' },
           { name: 'audit', description: 'Append-only audit log' },
         ],
         components: {

@@ -60,12 +60,18 @@ export class HolidaysService {
       if (changed.length > 0) {
         const calendar = await loadCalendar(tx, consulateId);
         // A changed day moves a deadline only if it falls between the
-        // submission and the (old) due day, or the clock is paused.
+        // submission and the (old) due day, or the clock is paused; and a
+        // turnaround only if it falls between submission and issuance.
         const affected = await tx.documentationRequest.findMany({
           where: {
             consulateId,
             submittedAt: { lte: endOfLocalDay(changed[changed.length - 1]!, calendar.timeZone) },
-            OR: [{ dueAt: null }, { dueAt: { gte: startOfLocalDay(changed[0]!, calendar.timeZone) } }],
+            OR: [
+              { dueAt: null },
+              { dueAt: { gte: startOfLocalDay(changed[0]!, calendar.timeZone) } },
+              // Turnaround (submission to issuance) in business days, for statistics.
+              { issuedAt: { gte: startOfLocalDay(changed[0]!, calendar.timeZone) } },
+            ],
             NOT: { state: 'cancelled' },
           },
           select: requestSelect,

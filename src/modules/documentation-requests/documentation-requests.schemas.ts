@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { booleanQuery, cursorQuery, int32, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, int32, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
 import { DETAILS_SCHEMAS, DOCUMENTATION_TYPES } from './documentation-requests.details.ts';
+import { documentationFilterSchema } from './documentation-requests.filters.ts';
 import { DOCUMENTATION_FLAGS, DOCUMENTATION_STATES } from './documentation-requests.states.ts';
 
 export const documentationTypeSchema = z.enum(DOCUMENTATION_TYPES).meta({ id: 'DocumentationType' });
@@ -122,28 +123,7 @@ export const documentationRequestSchema = z
   })
   .meta({ id: 'DocumentationRequest' });
 
-export const documentationListQuery = z.object({
-  limit: limitQuery,
-  cursor: cursorQuery,
-  consulateId: uuid.optional(),
-  state: documentationStateSchema.optional(),
-  type: documentationTypeSchema.optional(),
-  assignedToId: z
-    .union([uuid, z.literal('none')])
-    .optional()
-    .meta({ description: 'A staff id, or `none` for unassigned.' }),
-  flag: documentationFlagSchema.optional(),
-  personId: uuid.optional(),
-  personName: z.string().trim().min(2).max(200).optional(),
-  reference: z.string().trim().min(3).max(24).optional().meta({ description: 'A reference or its beginning.' }),
-  overdue: booleanQuery.meta({ description: 'Unresolved and past the statutory deadline.' }),
-  createdFrom: isoDateTime.optional(),
-  createdTo: isoDateTime.optional(),
-  updatedFrom: isoDateTime.optional(),
-  updatedTo: isoDateTime.optional(),
-  issuedFrom: isoDateTime.optional(),
-  issuedTo: isoDateTime.optional(),
-});
+export const documentationListQuery = documentationFilterSchema.extend({ limit: limitQuery, cursor: cursorQuery });
 
 export const documentationListResponse = listOf(documentationRequestSchema);
 

@@ -3,7 +3,7 @@ import type { AppConfig } from '../../config/env.ts';
 import type { PrismaClient, Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
-import { localDate, type BusinessCalendar } from '../../lib/calendar.ts';
+import { businessDaysBetween, localDate, type BusinessCalendar } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import {
   BadRequestError,
@@ -14,10 +14,11 @@ import {
 } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
-import { foldText, nameSearchKey } from '../../lib/text.ts';
+import { nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { loadCalendar, loadCalendars } from '../consulates/holidays.repository.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
+import { documentationWhere } from './documentation-requests.filters.ts';
 import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './documentation-requests.details.ts';
 import {
   appendEvent,
@@ -137,12 +138,28 @@ export async function refreshDueDates(
   let changed = 0;
   for (const row of rows) {
     const { storedDueAt } = computeDeadline({ ...row, transitions: transitions.get(row.id)! }, calendar, now);
-    if ((storedDueAt?.getTime() ?? null) !== (row.dueAt?.getTime() ?? null)) {
-      await tx.documentationRequest.update({ where: { id: row.id }, data: { dueAt: storedDueAt } });
+    const data: Prisma.DocumentationRequestUncheckedUpdateInput = {};
+    if ((storedDueAt?.getTime() ?? null) !== (row.dueAt?.getTime() ?? null)) data.dueAt = storedDueAt;
+    if (row.issuedAt) {
+      const counted = turnaround(row.submittedAt, row.issuedAt, calendar);
+      if (counted.turnaroundBusinessDays !== row.turnaroundBusinessDays) Object.assign(data, counted);
+    }
+    if (Object.keys(data).length > 0) {
+      await tx.documentationRequest.update({ where: { id: row.id }, data });
       changed++;
     }
   }
   return changed;
+}
+
+/** Submission to issuance in the consulate's calendar: calendar days and business days. */
+export function turnaround(submittedAt: Date, issuedAt: Date, calendar: BusinessCalendar) {
+  const from = localDate(submittedAt, calendar.timeZone);
+  const to = localDate(issuedAt, calendar.timeZone);
+  return {
+    turnaroundDays: Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000),
+    turnaroundBusinessDays: businessDaysBetween(from, to, calendar),
+  };
 }
 
 export class DocumentationRequestsService {
@@ -254,39 +271,9 @@ export class DocumentationRequestsService {
     }
     const cursor = decodeCursor(input.cursor, ['string', 'string']);
     const now = this.clock.now();
-    const range = (from?: string, to?: string) =>
-      from || to ? { ...(from ? { gte: new Date(from) } : {}), ...(to ? { lt: new Date(to) } : {}) } : undefined;
-    const words = input.personName ? foldText(input.personName).split(' ').filter(Boolean) : [];
-    const flag: Prisma.DocumentationRequestWhereInput =
-      input.flag === 'potential_duplicate'
-        ? { potentialDuplicate: true }
-        : input.flag === 'fee_pending'
-          ? { feePending: true }
-          : input.flag === 'emergency'
-            ? { emergency: true }
-            : {};
+    const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.DocumentationRequestWhereInput = {
-      AND: [
-        scope,
-        input.consulateId ? { consulateId: input.consulateId } : {},
-        input.state ? { state: input.state } : {},
-        input.type ? { type: input.type } : {},
-        input.assignedToId === 'none'
-          ? { assignedToId: null }
-          : input.assignedToId
-            ? { assignedToId: input.assignedToId }
-            : {},
-        flag,
-        input.personId ? { personId: input.personId } : {},
-        words.length ? { person: { AND: words.map((w) => ({ nameSearch: { contains: w } })) } } : {},
-        input.reference ? { reference: { startsWith: input.reference.toUpperCase() } } : {},
-        input.overdue === true ? { state: { in: [...UNRESOLVED_STATES] }, dueAt: { lt: now } } : {},
-        input.overdue === false ? { NOT: { state: { in: [...UNRESOLVED_STATES] }, dueAt: { lt: now } } } : {},
-        range(input.createdFrom, input.createdTo) ? { createdAt: range(input.createdFrom, input.createdTo) } : {},
-        range(input.updatedFrom, input.updatedTo) ? { updatedAt: range(input.updatedFrom, input.updatedTo) } : {},
-        range(input.issuedFrom, input.issuedTo) ? { issuedAt: range(input.issuedFrom, input.issuedTo) } : {},
-        afterCreatedDesc(cursor),
-      ],
+      AND: [scope, documentationWhere(this.prisma, filter, now), afterCreatedDesc(cursor)],
     };
     const rows = await listRequests(this.prisma, where, input.limit + 1);
     const page = rows.slice(0, input.limit);
@@ -469,8 +456,10 @@ export class DocumentationRequestsService {
 
       const data: Prisma.DocumentationRequestUncheckedUpdateManyInput = { state: to };
       if ((to === 'approved' || to === 'rejected') && !current.resolvedAt) data.resolvedAt = now;
+      if (to === 'cancelled') data.cancelledAt = now;
       if (to === 'issued') {
         data.issuedAt = now;
+        Object.assign(data, turnaround(current.submittedAt, now, await loadCalendar(tx, current.consulateId)));
         if (current.type === 'gender_identity_recognition') {
           data.details = await this.applyGenderIdentity(tx, ctx, current);
         }

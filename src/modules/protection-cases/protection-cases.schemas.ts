@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { booleanQuery, cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { caseFilterSchema } from './protection-cases.filters.ts';
 import {
   PROTECTION_CATEGORIES,
   PROTECTION_PRIORITIES,
@@ -133,24 +134,7 @@ export const caseSchema = z
   })
   .meta({ id: 'ProtectionCase' });
 
-export const caseListQuery = z.object({
-  limit: limitQuery,
-  cursor: cursorQuery,
-  consulateId: uuid.optional(),
-  state: caseStateSchema.optional(),
-  category: categorySchema.optional(),
-  priority: prioritySchema.optional(),
-  assignedToId: z.union([uuid, z.literal('none')]).optional(),
-  confidential: booleanQuery,
-  escalated: booleanQuery,
-  overdue: booleanQuery.meta({ description: 'true: first action overdue, sorted by how late (most late first).' }),
-  personId: uuid.optional(),
-  openedFrom: isoDateTime.optional(),
-  openedTo: isoDateTime.optional(),
-  closedFrom: isoDateTime.optional(),
-  closedTo: isoDateTime.optional(),
-  q: z.string().trim().min(2).max(200).optional().meta({ description: 'Text in the reference or the summary.' }),
-});
+export const caseListQuery = caseFilterSchema.extend({ limit: limitQuery, cursor: cursorQuery });
 
 export const caseListResponse = listOf(caseSchema);
 

@@ -13,6 +13,7 @@ import {
   PreconditionFailedError,
 } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
+import { caseWhere } from './protection-cases.filters.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
 import {
@@ -181,9 +182,6 @@ export class ProtectionCasesService {
       return { data: [], nextCursor: null };
     }
     const now = this.clock.now();
-    const range = (from?: string, to?: string) =>
-      from || to ? { ...(from ? { gte: new Date(from) } : {}), ...(to ? { lt: new Date(to) } : {}) } : undefined;
-    const overdueWhere: Prisma.ProtectionCaseWhereInput = { firstActionAt: null, firstActionDueAt: { lt: now } };
     const byLateness = input.overdue === true;
     const cursor = decodeCursor(input.cursor, ['string', 'string']);
     let after: Prisma.ProtectionCaseWhereInput = {};
@@ -194,35 +192,8 @@ export class ProtectionCasesService {
     } else if (cursor) {
       after = afterCreatedDesc(cursor, 'openedAt');
     }
-    const where: Prisma.ProtectionCaseWhereInput = {
-      AND: [
-        scope,
-        input.consulateId ? { consulateId: input.consulateId } : {},
-        input.state ? { state: input.state } : {},
-        input.category ? { category: input.category } : {},
-        input.priority ? { priority: input.priority } : {},
-        input.assignedToId === 'none'
-          ? { assignedToId: null }
-          : input.assignedToId
-            ? { assignedToId: input.assignedToId }
-            : {},
-        input.confidential !== undefined ? { confidential: input.confidential } : {},
-        input.escalated !== undefined ? { escalated: input.escalated } : {},
-        input.overdue === true ? overdueWhere : input.overdue === false ? { NOT: overdueWhere } : {},
-        input.personId ? { personId: input.personId } : {},
-        range(input.openedFrom, input.openedTo) ? { openedAt: range(input.openedFrom, input.openedTo) } : {},
-        range(input.closedFrom, input.closedTo) ? { closedAt: range(input.closedFrom, input.closedTo) } : {},
-        input.q
-          ? {
-              OR: [
-                { reference: { startsWith: input.q.toUpperCase() } },
-                { summary: { contains: input.q, mode: 'insensitive' } },
-              ],
-            }
-          : {},
-        after,
-      ],
-    };
+    const { limit: _limit, cursor: _cursor, ...filter } = input;
+    const where: Prisma.ProtectionCaseWhereInput = { AND: [scope, caseWhere(this.prisma, filter, now), after] };
     const orderBy: Prisma.ProtectionCaseOrderByWithRelationInput[] = byLateness
       ? [{ firstActionDueAt: 'asc' }, { id: 'asc' }]
       : [{ openedAt: 'desc' }, { id: 'desc' }];

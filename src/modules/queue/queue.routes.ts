@@ -20,12 +20,12 @@ export const queueRoutes: FastifyPluginAsyncZod = async (app) => {
   const operate = { onRequest: [app.authenticate], preHandler: [app.authorize('queue:operate')] };
 
   app.get(
-    '',
+    '/tickets',
     {
       ...operate,
       schema: {
         tags,
-        summary: 'The day’s tickets, in the order they were issued',
+        summary: 'Tickets of a day (default today) or a range of days, in the order they were issued',
         security,
         querystring: queueListQuery,
         response: { 200: queueListResponse, ...problemResponses(400, 401, 403, 404) },

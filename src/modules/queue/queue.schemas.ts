@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isoDate, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { ticketFilterSchema } from './queue.filters.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 
 export const ticketStateSchema = z.enum(['waiting', 'called', 'served', 'absent']);
@@ -34,14 +35,9 @@ export const callNextBody = z
 
 export const ticketTransitionBody = z.object({ to: z.enum(['served', 'absent']) }).strict();
 
-export const queueListQuery = z.object({
-  date: isoDate.optional().meta({ description: 'Local date at the consulate; default today.' }),
-  consulateId: uuid.optional(),
-  service: serviceSchema.optional(),
-  state: ticketStateSchema.optional(),
-});
+export const queueListQuery = ticketFilterSchema.extend({ limit: limitQuery, cursor: cursorQuery });
 
-export const queueListResponse = z.object({ data: z.array(ticketSchema).max(10_000) });
+export const queueListResponse = listOf(ticketSchema);
 
 /** The lobby board: ticket numbers only. */
 export const boardSchema = z

@@ -4,7 +4,9 @@ import { assertCan, targetConsulate, consulateScope, type Actor, type RequestCon
 import { localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
+import { decodeCursor, toPage } from '../../lib/pagination.ts';
 import { recordAudit, type AuditContext } from '../audit/audit.repository.ts';
+import { ticketWhere, type TicketFilter } from './queue.filters.ts';
 
 /** Ticket letters by service, as shown on the lobby board. */
 export const TICKET_PREFIX: Record<ConsularService, string> = {
@@ -164,24 +166,33 @@ export class QueueService {
     };
   }
 
-  async list(
-    ctx: RequestContext,
-    input: { date?: string; consulateId?: string; service?: ConsularService; state?: TicketRow['state'] },
-  ) {
+  /** The tickets of a day (today by default) or of a range of days, in the order they were issued. */
+  async list(ctx: RequestContext, input: TicketFilter & { limit: number; cursor?: string }) {
     assertCan(ctx.actor, 'queue:operate');
-    const consulateId = targetConsulate(ctx.actor, input.consulateId);
-    const date = input.date ?? (await this.today(consulateId)).date;
+    const { limit, cursor: rawCursor, ...filter } = input;
+    const scope = consulateScope(ctx.actor);
+    if (scope.consulateId && filter.consulateId && filter.consulateId !== scope.consulateId) {
+      return { data: [], nextCursor: null };
+    }
+    if (!filter.date && !filter.dateFrom && !filter.dateTo) {
+      filter.date = (await this.today(targetConsulate(ctx.actor, filter.consulateId))).date;
+    }
+    const cursor = decodeCursor(rawCursor, ['string', 'string']);
+    const after = cursor
+      ? {
+          OR: [
+            { issuedAt: { gt: new Date(cursor[0] as string) } },
+            { issuedAt: new Date(cursor[0] as string), id: { gt: cursor[1] as string } },
+          ],
+        }
+      : {};
     const rows = await this.prisma.queueTicket.findMany({
-      where: {
-        consulateId,
-        localDate: asDate(date),
-        ...(input.service ? { service: input.service } : {}),
-        ...(input.state ? { state: input.state } : {}),
-      },
-      orderBy: [{ issuedAt: 'asc' }, { number: 'asc' }],
+      where: { AND: [scope, ticketWhere(filter), after] },
+      orderBy: [{ issuedAt: 'asc' }, { id: 'asc' }],
+      take: limit + 1,
       select: ticketSelect,
     });
-    return { data: rows.map(toTicketJson) };
+    return toPage(rows, limit, (r) => [r.issuedAt.toISOString(), r.id], toTicketJson);
   }
 
   /**

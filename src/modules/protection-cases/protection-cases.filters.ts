@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { Db } from '../../db/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { booleanQuery, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { instantRange } from '../documentation-requests/documentation-requests.filters.ts';
+import {
+  ACTIVE_STATES,
+  PROTECTION_CATEGORIES,
+  PROTECTION_PRIORITIES,
+  PROTECTION_STATES,
+} from './protection-cases.states.ts';
+
+/**
+ * The filters of `GET /v1/protection-cases`, as one schema and one `where`
+ * builder, shared with statistics (a figure counts what its drill-down lists).
+ */
+export const caseFilterSchema = z.object({
+  consulateId: uuid.optional(),
+  state: z.enum(PROTECTION_STATES).optional(),
+  category: z.enum(PROTECTION_CATEGORIES).optional(),
+  priority: z.enum(PROTECTION_PRIORITIES).optional(),
+  assignedToId: z.union([uuid, z.literal('none')]).optional(),
+  confidential: booleanQuery,
+  escalated: booleanQuery,
+  active: booleanQuery.meta({ description: 'true: open, in_progress, referred or reopened.' }),
+  overdue: booleanQuery.meta({ description: 'true: first action overdue, sorted by how late (most late first).' }),
+  firstActionTaken: booleanQuery,
+  firstActionOnTime: booleanQuery.meta({ description: 'First action taken by its due time (or not).' }),
+  personId: uuid.optional(),
+  openedFrom: isoDateTime.optional(),
+  openedTo: isoDateTime.optional(),
+  closedFrom: isoDateTime.optional(),
+  closedTo: isoDateTime.optional(),
+  q: z.string().trim().min(2).max(200).optional().meta({ description: 'Text in the reference or the summary.' }),
+});
+
+export type CaseFilter = z.output<typeof caseFilterSchema>;
+
+export function caseWhere(db: Db, f: CaseFilter, now: Date): Prisma.ProtectionCaseWhereInput {
+  const overdue: Prisma.ProtectionCaseWhereInput = { firstActionAt: null, firstActionDueAt: { lt: now } };
+  const onTime: Prisma.ProtectionCaseWhereInput = { firstActionAt: { lte: db.protectionCase.fields.firstActionDueAt } };
+  const opened = instantRange(f.openedFrom, f.openedTo);
+  const closed = instantRange(f.closedFrom, f.closedTo);
+  return {
+    AND: [
+      f.consulateId ? { consulateId: f.consulateId } : {},
+      f.state ? { state: f.state } : {},
+      f.category ? { category: f.category } : {},
+      f.priority ? { priority: f.priority } : {},
+      f.assignedToId === 'none' ? { assignedToId: null } : f.assignedToId ? { assignedToId: f.assignedToId } : {},
+      f.confidential !== undefined ? { confidential: f.confidential } : {},
+      f.escalated !== undefined ? { escalated: f.escalated } : {},
+      f.active === true
+        ? { state: { in: [...ACTIVE_STATES] } }
+        : f.active === false
+          ? { state: { notIn: [...ACTIVE_STATES] } }
+          : {},
+      f.overdue === true ? overdue : f.overdue === false ? { NOT: overdue } : {},
+      f.firstActionTaken === true
+        ? { firstActionAt: { not: null } }
+        : f.firstActionTaken === false
+          ? { firstActionAt: null }
+          : {},
+      f.firstActionOnTime === true
+        ? onTime
+        : f.firstActionOnTime === false
+          ? { firstActionAt: { not: null }, NOT: onTime }
+          : {},
+      f.personId ? { personId: f.personId } : {},
+      opened ? { openedAt: opened } : {},
+      closed ? { closedAt: closed } : {},
+      f.q
+        ? {
+            OR: [{ reference: { startsWith: f.q.toUpperCase() } }, { summary: { contains: f.q, mode: 'insensitive' } }],
+          }
+        : {},
+    ],
+  };
+}

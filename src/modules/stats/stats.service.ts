@@ -1,0 +1,481 @@
+import { DateTime } from 'luxon';
+import type { PrismaClient } from '../../db/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { assertCan, assertInScope, type RequestContext } from '../../lib/access.ts';
+import { localDate, nextDate, startOfLocalDay } from '../../lib/calendar.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../lib/errors.ts';
+import { DOCUMENTATION_TYPES } from '../documentation-requests/documentation-requests.details.ts';
+import {
+  documentationWhere,
+  filterQuery,
+  type DocumentationFilter,
+} from '../documentation-requests/documentation-requests.filters.ts';
+import { caseWhere, type CaseFilter } from '../protection-cases/protection-cases.filters.ts';
+import { PROTECTION_CATEGORIES, PROTECTION_PRIORITIES } from '../protection-cases/protection-cases.states.ts';
+import { ticketWhere, type TicketFilter } from '../queue/queue.filters.ts';
+import type { figuresSchema } from './stats.schemas.ts';
+import type { z } from 'zod';
+
+type FiguresJson = z.output<typeof figuresSchema>;
+
+/** One consulate and its period, as instants in its own time zone. */
+export interface Slice {
+  id: string;
+  code: string;
+  name: string;
+  timeZone: string;
+  from: string;
+  to: string;
+  /** Start of `from` and start of the day after `to`, local time. */
+  start: Date;
+  end: Date;
+  today: string;
+}
+
+export interface Count {
+  value: number;
+  drillDown: string | string[];
+}
+
+type Counts = Record<string, Count>;
+
+const BACKLOG_STATES = ['submitted', 'under_review', 'needs_information', 'approved', 'issued'] as const;
+const MAX_DAYS = 366;
+
+const iso = (d: Date) => d.toISOString();
+const docPath = (f: DocumentationFilter) => `/v1/documentation-requests?${filterQuery(f)}`;
+const casePath = (f: CaseFilter) => `/v1/protection-cases?${filterQuery(f)}`;
+const ticketPath = (f: TicketFilter) => `/v1/queue/tickets?${filterQuery(f)}`;
+
+const share = (numerator: number, denominator: number) =>
+  denominator === 0 ? null : Math.round((numerator / denominator) * 10_000) / 10_000;
+
+/**
+ * Statistics per consulate and period. Every count is made with the `where`
+ * builder of the list endpoint its drill-down points to, from the same filter
+ * object, so figures cannot disagree with the records behind them. Each query
+ * is a range scan of one consulate's (or each consulate's) period on an index
+ * that leads with the consulate — its cost does not grow with other
+ * consulates or other years (see bench/stats.ts).
+ */
+export class StatsService {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly clock: Clock,
+  ) {}
+
+  async consulate(ctx: RequestContext, consulateId: string, query: { from?: string; to?: string }) {
+    assertCan(ctx.actor, 'stats:read');
+    assertInScope(ctx.actor, consulateId, 'Consulate');
+    const consulate = await this.db.consulate.findUnique({
+      where: { id: consulateId },
+      select: { id: true, code: true, name: true, timeZone: true },
+    });
+    if (!consulate) throw new NotFoundError('Consulate');
+    const [slice] = this.slices([consulate], query);
+    const figures = await this.figures([slice!]);
+    return {
+      consulate,
+      period: { from: slice!.from, to: slice!.to, start: iso(slice!.start), end: iso(slice!.end) },
+      generatedAt: iso(this.clock.now()),
+      // The response schema checks the shape on the way out.
+      figures: figures.perConsulate.get(consulate.id)! as unknown as FiguresJson,
+    };
+  }
+
+  async network(ctx: RequestContext, query: { from?: string; to?: string }) {
+    assertCan(ctx.actor, 'stats:read');
+    if (ctx.actor.consulateId !== null) {
+      throw new ForbiddenError('Network statistics are for headquarters (admins and auditors).');
+    }
+    const consulates = await this.db.consulate.findMany({
+      orderBy: { code: 'asc' },
+      select: { id: true, code: true, name: true, timeZone: true },
+    });
+    const slices = this.slices(consulates, query);
+    const figures = await this.figures(slices);
+    return {
+      period: { from: slices[0]?.from ?? query.from ?? '', to: slices[0]?.to ?? query.to ?? '' },
+      generatedAt: iso(this.clock.now()),
+      consulates: consulates.map((c) => ({
+        consulate: c,
+        figures: figures.perConsulate.get(c.id)! as unknown as FiguresJson,
+      })),
+      totals: figures.totals as unknown as FiguresJson,
+    };
+  }
+
+  /** Each consulate's period in its own calendar; by default the current month. */
+  private slices(
+    consulates: { id: string; code: string; name: string; timeZone: string }[],
+    query: { from?: string; to?: string },
+  ): Slice[] {
+    const now = this.clock.now();
+    return consulates.map((c) => {
+      const today = localDate(now, c.timeZone);
+      const month = DateTime.fromISO(today, { zone: 'UTC' });
+      const from = query.from ?? month.startOf('month').toISODate()!;
+      const to = query.to ?? month.endOf('month').toISODate()!;
+      if (Date.parse(to) - Date.parse(from) > MAX_DAYS * 86_400_000) {
+        throw new BadRequestError(`A period is at most ${MAX_DAYS} days.`, [
+          { path: 'querystring.to', message: `must be within ${MAX_DAYS} days of from` },
+        ]);
+      }
+      return {
+        ...c,
+        from,
+        to,
+        start: startOfLocalDay(from, c.timeZone),
+        end: startOfLocalDay(nextDate(to), c.timeZone),
+        today,
+      };
+    });
+  }
+
+  private async figures(slices: Slice[]) {
+    const now = this.clock.now();
+    const docs = await this.documentation(slices, now);
+    const protection = await this.protection(slices, now);
+    const service = await this.service(slices, now);
+    const perConsulate = new Map(
+      slices.map((s) => [
+        s.id,
+        { documentation: docs.get(s.id)!, protection: protection.get(s.id)!, service: service.get(s.id)! },
+      ]),
+    );
+    return { perConsulate, totals: await this.totals(slices, perConsulate, now) };
+  }
+
+  // --- documentation ------------------------------------------------------
+
+  /** Counts of `filterOf(slice)` per consulate, grouped by `by`: one query for all slices. */
+  private async countDocs(
+    slices: Slice[],
+    now: Date,
+    filterOf: (s: Slice) => DocumentationFilter,
+    by: 'type' | 'state' | null,
+    keys: readonly string[],
+  ): Promise<Map<string, Counts>> {
+    const where: Prisma.DocumentationRequestWhereInput = {
+      OR: slices.map((s) => documentationWhere(this.db, filterOf(s), now)),
+    };
+    const rows = await this.db.documentationRequest.groupBy({
+      by: by ? ['consulateId', by] : ['consulateId'],
+      where,
+      _count: { _all: true },
+    });
+    return this.assemble(slices, rows, by, keys, (s, key) =>
+      docPath({ ...filterOf(s), ...(by && key !== 'total' ? { [by]: key } : {}) }),
+    );
+  }
+
+  private async documentation(slices: Slice[], now: Date) {
+    const period = (field: 'submitted' | 'issued' | 'resolved' | 'cancelled') => (s: Slice) => ({
+      consulateId: s.id,
+      [`${field}From`]: iso(s.start),
+      [`${field}To`]: iso(s.end),
+    });
+    const types = DOCUMENTATION_TYPES;
+    const received = await this.countDocs(slices, now, period('submitted'), 'type', types);
+    const issued = await this.countDocs(slices, now, period('issued'), 'type', types);
+    const rejected = await this.countDocs(
+      slices,
+      now,
+      (s) => ({ ...period('resolved')(s), state: 'rejected' }),
+      'type',
+      types,
+    );
+    const cancelled = await this.countDocs(
+      slices,
+      now,
+      (s) => ({ ...period('cancelled')(s), state: 'cancelled' }),
+      'type',
+      types,
+    );
+    const backlogByState = await this.countDocs(
+      slices,
+      now,
+      (s) => ({ consulateId: s.id, open: true }),
+      'state',
+      BACKLOG_STATES,
+    );
+
+    // Age of the backlog in calendar days since the local submission day.
+    const ageBuckets: [string, number | null, number | null][] = [
+      ['0-3', 3, null],
+      ['4-10', 10, 3],
+      ['11-30', 30, 10],
+      ['over30', null, 30],
+    ];
+    const byAge = new Map<string, Counts>(slices.map((s) => [s.id, {}]));
+    for (const [bucket, oldest, youngest] of ageBuckets) {
+      const filterOf = (s: Slice): DocumentationFilter => ({
+        consulateId: s.id,
+        open: true,
+        // Submitted on or after the local day `oldest` days ago, and before the day `youngest` days ago + 1.
+        ...(oldest !== null ? { submittedFrom: iso(startOfLocalDay(nextDate(s.today, -oldest), s.timeZone)) } : {}),
+        ...(youngest !== null ? { submittedTo: iso(startOfLocalDay(nextDate(s.today, -youngest), s.timeZone)) } : {}),
+      });
+      const counted = await this.countDocs(slices, now, filterOf, null, []);
+      for (const s of slices) byAge.get(s.id)![bucket] = counted.get(s.id)!.total!;
+    }
+
+    const turnaround = await this.turnaround(slices);
+    const resolved = await this.countDocs(slices, now, period('resolved'), null, []);
+    const within = await this.countDocs(
+      slices,
+      now,
+      (s) => ({ ...period('resolved')(s), resolvedWithinDeadline: true }),
+      null,
+      [],
+    );
+
+    return new Map(
+      slices.map((s) => {
+        const issuedHere = issued.get(s.id)!;
+        return [
+          s.id,
+          {
+            received: received.get(s.id)!,
+            issued: issuedHere,
+            rejected: rejected.get(s.id)!,
+            cancelled: cancelled.get(s.id)!,
+            backlog: {
+              byState: Object.fromEntries(BACKLOG_STATES.map((k) => [k, backlogByState.get(s.id)![k]!])),
+              byAge: byAge.get(s.id)!,
+              total: backlogByState.get(s.id)!.total!,
+            },
+            turnaround: Object.fromEntries(
+              types.map((t) => [
+                t,
+                { population: issuedHere[t]!, ...(turnaround.get(`${s.id}:${t}`) ?? EMPTY_PERCENTILES) },
+              ]),
+            ),
+            deadlineCompliance: {
+              numerator: within.get(s.id)!.total!,
+              denominator: resolved.get(s.id)!.total!,
+              share: share(within.get(s.id)!.total!.value, resolved.get(s.id)!.total!.value),
+            },
+            civilRegistration: {
+              birthRegistrationsIssued: issuedHere.birth_registration!,
+              genderIdentityRecognitionsIssued: issuedHere.gender_identity_recognition!,
+              total: {
+                value: issuedHere.birth_registration!.value + issuedHere.gender_identity_recognition!.value,
+                drillDown: [
+                  issuedHere.birth_registration!.drillDown as string,
+                  issuedHere.gender_identity_recognition!.drillDown as string,
+                ],
+              },
+            },
+          },
+        ];
+      }),
+    );
+  }
+
+  /**
+   * Median and 90th percentile of the turnaround of requests issued in the
+   * period, per consulate and type, and network-wide per type (key `*:type`).
+   * Same population as the `issued` figures (consulate, issuedFrom/To, type).
+   */
+  private async turnaround(slices: Slice[]) {
+    if (slices.length === 0) return new Map<string, Percentiles>();
+    const rows = await this.db.$queryRaw<
+      {
+        consulate_id: string | null;
+        type: string;
+        median_days: number | null;
+        p90_days: number | null;
+        median_bd: number | null;
+        p90_bd: number | null;
+      }[]
+    >`
+      SELECT d.consulate_id, d.type::text AS type,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY d.turnaround_days) AS median_days,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY d.turnaround_days) AS p90_days,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY d.turnaround_business_days) AS median_bd,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY d.turnaround_business_days) AS p90_bd
+      FROM unnest(${slices.map((s) => s.id)}::uuid[], ${slices.map((s) => s.start)}::timestamptz[], ${slices.map((s) => s.end)}::timestamptz[])
+        AS p(consulate_id, period_start, period_end)
+      JOIN documentation_requests d
+        ON d.consulate_id = p.consulate_id AND d.issued_at >= p.period_start AND d.issued_at < p.period_end
+      GROUP BY GROUPING SETS ((d.consulate_id, d.type), (d.type))`;
+    const round = (v: number | null) => (v === null ? null : Math.round(Number(v) * 10) / 10);
+    return new Map<string, Percentiles>(
+      rows.map((r) => [
+        `${r.consulate_id ?? '*'}:${r.type}`,
+        {
+          medianDays: round(r.median_days),
+          p90Days: round(r.p90_days),
+          medianBusinessDays: round(r.median_bd),
+          p90BusinessDays: round(r.p90_bd),
+        },
+      ]),
+    );
+  }
+
+  // --- protection ---------------------------------------------------------
+
+  private async countCases(
+    slices: Slice[],
+    now: Date,
+    filterOf: (s: Slice) => CaseFilter,
+    by: 'category' | 'priority' | null,
+    keys: readonly string[],
+  ): Promise<Map<string, Counts>> {
+    const where: Prisma.ProtectionCaseWhereInput = { OR: slices.map((s) => caseWhere(this.db, filterOf(s), now)) };
+    const rows = await this.db.protectionCase.groupBy({
+      by: by ? ['consulateId', by] : ['consulateId'],
+      where,
+      _count: { _all: true },
+    });
+    return this.assemble(slices, rows, by, keys, (s, key) =>
+      casePath({ ...filterOf(s), ...(by && key !== 'total' ? { [by]: key } : {}) }),
+    );
+  }
+
+  private async protection(slices: Slice[], now: Date) {
+    const opened = (s: Slice): CaseFilter => ({ consulateId: s.id, openedFrom: iso(s.start), openedTo: iso(s.end) });
+    const closed = (s: Slice): CaseFilter => ({ consulateId: s.id, closedFrom: iso(s.start), closedTo: iso(s.end) });
+    const openedByCategory = await this.countCases(slices, now, opened, 'category', PROTECTION_CATEGORIES);
+    const openedByPriority = await this.countCases(slices, now, opened, 'priority', PROTECTION_PRIORITIES);
+    const closedByCategory = await this.countCases(slices, now, closed, 'category', PROTECTION_CATEGORIES);
+    const closedByPriority = await this.countCases(slices, now, closed, 'priority', PROTECTION_PRIORITIES);
+    const openNow = await this.countCases(slices, now, (s) => ({ consulateId: s.id, active: true }), null, []);
+    const overdueNow = await this.countCases(slices, now, (s) => ({ consulateId: s.id, overdue: true }), null, []);
+    const taken = await this.countCases(slices, now, (s) => ({ ...opened(s), firstActionTaken: true }), null, []);
+    const onTime = await this.countCases(slices, now, (s) => ({ ...opened(s), firstActionOnTime: true }), null, []);
+    return new Map(
+      slices.map((s) => {
+        const { total: openedTotal, ...openedCategories } = openedByCategory.get(s.id)!;
+        const { total: _o, ...openedPriorities } = openedByPriority.get(s.id)!;
+        const { total: closedTotal, ...closedCategories } = closedByCategory.get(s.id)!;
+        const { total: _c, ...closedPriorities } = closedByPriority.get(s.id)!;
+        return [
+          s.id,
+          {
+            opened: { byCategory: openedCategories, byPriority: openedPriorities, total: openedTotal! },
+            closed: { byCategory: closedCategories, byPriority: closedPriorities, total: closedTotal! },
+            openNow: openNow.get(s.id)!.total!,
+            overdueNow: overdueNow.get(s.id)!.total!,
+            firstActionCompliance: {
+              numerator: onTime.get(s.id)!.total!,
+              denominator: taken.get(s.id)!.total!,
+              share: share(onTime.get(s.id)!.total!.value, taken.get(s.id)!.total!.value),
+            },
+          },
+        ];
+      }),
+    );
+  }
+
+  // --- front office -------------------------------------------------------
+
+  private async service(slices: Slice[], _now: Date) {
+    const filterOf = (s: Slice): TicketFilter => ({
+      consulateId: s.id,
+      dateFrom: s.from,
+      dateTo: s.to,
+      source: 'walk_in',
+    });
+    const rows = await this.db.queueTicket.groupBy({
+      by: ['consulateId'],
+      where: { OR: slices.map((s) => ticketWhere(filterOf(s))) },
+      _count: { _all: true },
+    });
+    const counted = this.assemble(slices, rows, null, [], (s) => ticketPath(filterOf(s)));
+    return new Map(slices.map((s) => [s.id, { walkInTickets: counted.get(s.id)!.total! }]));
+  }
+
+  // --- assembly -----------------------------------------------------------
+
+  /** Per consulate: a Count per key (zero when absent) and the total. */
+  private assemble(
+    slices: Slice[],
+    rows: Row[],
+    by: string | null,
+    keys: readonly string[],
+    pathOf: (s: Slice, key: string) => string,
+  ): Map<string, Counts> {
+    const result = new Map<string, Counts>();
+    for (const s of slices) {
+      const mine = rows.filter((r) => r.consulateId === s.id);
+      const counts: Counts = {};
+      for (const key of keys) {
+        const value = mine.filter((r) => by && r[by] === key).reduce((sum, r) => sum + r._count._all, 0);
+        counts[key] = { value, drillDown: pathOf(s, key) };
+      }
+      counts.total = { value: mine.reduce((sum, r) => sum + r._count._all, 0), drillDown: pathOf(s, 'total') };
+      result.set(s.id, counts);
+    }
+    return result;
+  }
+
+  /** Network totals: sums of the consulates' counts, drilling down to each consulate's list. */
+  private async totals(slices: Slice[], perConsulate: Map<string, Figures>, _now: Date): Promise<Figures> {
+    const sum = (pick: (f: Figures) => unknown): unknown => {
+      const parts = slices.map((s) => pick(perConsulate.get(s.id)!));
+      const first = parts[0];
+      if (isCount(first)) {
+        return {
+          value: (parts as Count[]).reduce((acc, c) => acc + c.value, 0),
+          drillDown: (parts as Count[])
+            .flatMap((c) => (Array.isArray(c.drillDown) ? c.drillDown : [c.drillDown]))
+            .slice(0, 100),
+        };
+      }
+      if (first && typeof first === 'object') {
+        return Object.fromEntries(
+          Object.keys(first).map((key) => [key, sum((f) => (pick(f) as Record<string, unknown>)[key])]),
+        );
+      }
+      return null;
+    };
+    const totals = sum((f) => f) as Figures;
+    // Ratios and percentiles are recomputed over the network population, not summed.
+    const network = await this.turnaround(slices);
+    for (const t of DOCUMENTATION_TYPES) {
+      Object.assign(totals.documentation.turnaround[t]!, network.get(`*:${t}`) ?? EMPTY_PERCENTILES);
+    }
+    for (const ratio of [totals.documentation.deadlineCompliance, totals.protection.firstActionCompliance]) {
+      ratio.share = share(ratio.numerator.value, ratio.denominator.value);
+    }
+    return totals;
+  }
+}
+
+interface Row {
+  consulateId: string;
+  _count: { _all: number };
+  [key: string]: unknown;
+}
+
+interface Percentiles {
+  medianDays: number | null;
+  p90Days: number | null;
+  medianBusinessDays: number | null;
+  p90BusinessDays: number | null;
+}
+
+const EMPTY_PERCENTILES: Percentiles = {
+  medianDays: null,
+  p90Days: null,
+  medianBusinessDays: null,
+  p90BusinessDays: null,
+};
+
+const isCount = (v: unknown): v is Count => !!v && typeof v === 'object' && 'value' in v && 'drillDown' in v;
+
+type Figures = {
+  documentation: {
+    turnaround: Record<string, Percentiles & { population: Count }>;
+    deadlineCompliance: { numerator: Count; denominator: Count; share: number | null };
+    [k: string]: unknown;
+  };
+  protection: {
+    firstActionCompliance: { numerator: Count; denominator: Count; share: number | null };
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+};
