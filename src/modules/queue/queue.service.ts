@@ -177,22 +177,28 @@ export class QueueService {
     if (!filter.date && !filter.dateFrom && !filter.dateTo) {
       filter.date = (await this.today(targetConsulate(ctx.actor, filter.consulateId))).date;
     }
-    const cursor = decodeCursor(rawCursor, ['string', 'string']);
+    // Issue order: the instant, then the day's number (tickets of one instant), then the id.
+    const cursor = decodeCursor(rawCursor, ['string', 'number', 'string']);
     const after = cursor
-      ? {
-          OR: [
-            { issuedAt: { gt: new Date(cursor[0] as string) } },
-            { issuedAt: new Date(cursor[0] as string), id: { gt: cursor[1] as string } },
-          ],
-        }
+      ? (() => {
+          const [at, number, id] = cursor as [string, number, string];
+          const issuedAt = new Date(at);
+          return {
+            OR: [
+              { issuedAt: { gt: issuedAt } },
+              { issuedAt, number: { gt: number } },
+              { issuedAt, number, id: { gt: id } },
+            ],
+          };
+        })()
       : {};
     const rows = await this.prisma.queueTicket.findMany({
       where: { AND: [scope, ticketWhere(filter), after] },
-      orderBy: [{ issuedAt: 'asc' }, { id: 'asc' }],
+      orderBy: [{ issuedAt: 'asc' }, { number: 'asc' }, { id: 'asc' }],
       take: limit + 1,
       select: ticketSelect,
     });
-    return toPage(rows, limit, (r) => [r.issuedAt.toISOString(), r.id], toTicketJson);
+    return toPage(rows, limit, (r) => [r.issuedAt.toISOString(), r.number, r.id], toTicketJson);
   }
 
   /**
