@@ -16,7 +16,19 @@ export async function benchDatabase(label: string): Promise<{ url: string; close
   let stopEmbedded = async () => {};
   if (!adminUrl) {
     const dir = await mkdtemp(path.join(tmpdir(), 'ccm-bench-pg-'));
-    const embedded = await startEmbeddedPostgres({ dataDir: dir, port: 56_432, database: 'postgres' });
+    const embedded = await startEmbeddedPostgres({
+      dataDir: dir,
+      port: 56_432,
+      database: 'postgres',
+      // Throw-away cluster: durability off, memory for sorts and indexes.
+      settings: {
+        fsync: 'off',
+        synchronous_commit: 'off',
+        full_page_writes: 'off',
+        maintenance_work_mem: '512MB',
+        work_mem: '64MB',
+      },
+    });
     adminUrl = embedded.url;
     stopEmbedded = async () => {
       await embedded.stop();

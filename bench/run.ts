@@ -3,12 +3,23 @@
  * They measure; they never pass or fail on a timing.
  */
 import { benchAuth } from './auth.ts';
+import { benchStats } from './stats.ts';
+
+/** `--name value` flags after the benchmark names. */
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+const sizes = (flag('requests') ?? '100000,1000000').split(',').map(Number);
 
 const benches: Record<string, () => Promise<void>> = {
   auth: () => benchAuth(),
+  stats: () => benchStats(sizes),
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const flagValues = new Set(process.argv.flatMap((a, i) => (a.startsWith('--') ? [process.argv[i + 1]] : [])));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-') && !flagValues.has(a));
 for (const name of wanted.length ? wanted : Object.keys(benches)) {
   const bench = benches[name];
   if (!bench) {
