@@ -4,12 +4,15 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/env.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
+import { appointmentsRoutes } from './modules/appointments/appointments.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
 import { documentationRequestsRoutes } from './modules/documentation-requests/documentation-requests.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { mobileVisitsRoutes } from './modules/mobile-visits/mobile-visits.routes.ts';
 import { personsRoutes } from './modules/persons/persons.routes.ts';
+import { schedulesRoutes } from './modules/schedules/schedules.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import authPlugin from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
@@ -65,9 +68,12 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(healthRoutes, { prefix: '/health' });
   await app.register(authRoutes, { prefix: '/v1/auth' });
   await app.register(consulatesRoutes, { prefix: '/v1/consulates' });
+  await app.register(schedulesRoutes, { prefix: '/v1/consulates' });
   await app.register(staffRoutes, { prefix: '/v1/staff' });
   await app.register(personsRoutes, { prefix: '/v1/persons' });
   await app.register(documentationRequestsRoutes, { prefix: '/v1/documentation-requests' });
+  await app.register(mobileVisitsRoutes, { prefix: '/v1/mobile-visits' });
+  await app.register(appointmentsRoutes, { prefix: '/v1/appointments' });
   await app.register(auditRoutes, { prefix: '/v1/audit-events' });
 
   return app;

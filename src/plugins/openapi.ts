@@ -25,6 +25,12 @@ export default fp(
             name: 'documentation-requests',
             description: 'Passports, matrícula consular, birth and gender-identity registrations',
           },
+          { name: 'schedules', description: 'Office hours, slot length and capacity per service of a consulate' },
+          { name: 'mobile-visits', description: 'Mobile consulates: a consulate’s visits to host cities' },
+          {
+            name: 'appointments',
+            description: 'Availability, booking, the day’s queue, check-in, no-shows (times in the office’s zone)',
+          },
           { name: 'audit', description: 'Append-only audit log' },
         ],
         components: {
