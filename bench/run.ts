@@ -3,9 +3,11 @@
  * They measure; they never pass or fail on a timing.
  */
 import { benchAuth } from './auth.ts';
+import { benchBooking } from './booking.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   auth: () => benchAuth(),
+  booking: () => benchBooking(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

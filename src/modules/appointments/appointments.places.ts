@@ -2,10 +2,9 @@ import type { Db } from '../../db/client.ts';
 import type { ConsularService } from '../../generated/prisma/enums.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { localTimeOf, slotsOfInterval, wallTimeToInstant, weekdayOf, type SlotTime } from '../../lib/slots.ts';
-import { loadCalendar } from '../consulates/holidays.repository.ts';
 import type { VisitRow } from '../mobile-visits/mobile-visits.repository.ts';
 import { BOOKABLE_STATES } from '../mobile-visits/mobile-visits.states.ts';
-import { findSchedule } from '../schedules/schedules.repository.ts';
+import { findOfficePlan } from '../schedules/schedules.repository.ts';
 
 /**
  * Where appointments happen: a consulate's office (weekly hours, holidays) or
@@ -44,28 +43,26 @@ export type DayPlan =
 
 const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
 
-/** The office of a consulate, with its schedule and holidays. 404 when the consulate does not exist. */
-export async function loadOffice(db: Db, consulateId: string): Promise<OfficePlace> {
-  const consulate = await db.consulate.findUnique({
-    where: { id: consulateId },
-    select: { id: true, timeZone: true, status: true },
-  });
-  if (!consulate) throw new NotFoundError('Consulate');
-  const schedule = await findSchedule(db, consulateId);
-  const calendar = await loadCalendar(db, consulateId);
-  const configured = schedule !== null && schedule.version > 0;
+/**
+ * The office of a consulate, with its schedule and its holidays between two
+ * local dates. 404 when the consulate does not exist.
+ */
+export async function loadOffice(db: Db, consulateId: string, from: string, to: string): Promise<OfficePlace> {
+  const plan = await findOfficePlan(db, consulateId, from, to);
+  if (!plan) throw new NotFoundError('Consulate');
+  const configured = plan.version !== null && plan.version > 0 && plan.slot_minutes !== null;
   return {
     kind: 'office',
     consulateId,
     mobileVisitId: null,
-    timeZone: consulate.timeZone,
-    slotMinutes: configured ? schedule.slotMinutes : 30,
-    capacities: new Map(configured ? schedule.services.map((s) => [s.service, s.capacityPerSlot]) : []),
-    hours: configured ? schedule.hours : [],
-    holidays: calendar.holidays,
+    timeZone: plan.time_zone,
+    slotMinutes: plan.slot_minutes ?? 30,
+    capacities: new Map(configured ? plan.services.map((s) => [s.service, s.capacityPerSlot]) : []),
+    hours: configured ? plan.hours : [],
+    holidays: new Set(plan.holidays),
     notBookable:
-      consulate.status !== 'active'
-        ? { code: 'consulate-not-active', detail: `The consulate is ${consulate.status}: it takes no appointments.` }
+      plan.status !== 'active'
+        ? { code: 'consulate-not-active', detail: `The consulate is ${plan.status}: it takes no appointments.` }
         : !configured
           ? {
               code: 'no-schedule',

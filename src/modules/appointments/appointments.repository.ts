@@ -42,8 +42,16 @@ export function listAppointments(db: Db, where: Prisma.AppointmentWhereInput, ta
   });
 }
 
-export function insertAppointment(db: Db, data: Prisma.AppointmentUncheckedCreateInput): Promise<AppointmentRow> {
-  return db.appointment.create({ data, select: appointmentSelect });
+const { person: _person, ...appointmentColumns } = appointmentSelect;
+
+/** Inserts (one INSERT … RETURNING); the caller already holds the person's names. */
+export async function insertAppointment(
+  db: Db,
+  data: Prisma.AppointmentUncheckedCreateInput,
+  person: AppointmentRow['person'],
+): Promise<AppointmentRow> {
+  const row = await db.appointment.create({ data, select: appointmentColumns });
+  return { ...row, person };
 }
 
 /** Updates only at `version` (and bumps it); null when someone else changed it first. */

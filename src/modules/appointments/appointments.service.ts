@@ -138,10 +138,12 @@ export class AppointmentsService {
     startsAt: Date,
     now: Date,
   ): Promise<AppointmentJson> {
-    const place = await this.placeFor(tx, ctx, input, 'share');
+    // The office's holidays near the slot: its local date is within a day of the UTC one.
+    const utcDate = startsAt.toISOString().slice(0, 10);
+    const place = await this.placeFor(tx, ctx, input, 'share', nextDate(utcDate, -1), nextDate(utcDate, 1));
     const person = await tx.person.findFirst({
       where: { id: input.personId, consulateId: place.consulateId },
-      select: { id: true },
+      select: { id: true, givenNames: true, firstSurname: true, secondSurname: true },
     });
     if (!person) throw new NotFoundError('Person');
     const slot = locateSlot(place, input.service, startsAt, now);
@@ -158,18 +160,22 @@ export class AppointmentsService {
 
     let row: AppointmentRow;
     try {
-      row = await insertAppointment(tx, {
-        consulateId: place.consulateId,
-        mobileVisitId: place.mobileVisitId,
-        personId: person.id,
-        service: input.service,
-        startsAt: slot.startsAt,
-        endsAt: slot.endsAt,
-        localDate: asDate(slot.localDate),
-        timeZone: place.timeZone,
-        confirmationCode: newConfirmationCode(),
-        bookedById: ctx.actor.id,
-      });
+      row = await insertAppointment(
+        tx,
+        {
+          consulateId: place.consulateId,
+          mobileVisitId: place.mobileVisitId,
+          personId: person.id,
+          service: input.service,
+          startsAt: slot.startsAt,
+          endsAt: slot.endsAt,
+          localDate: asDate(slot.localDate),
+          timeZone: place.timeZone,
+          confirmationCode: newConfirmationCode(),
+          bookedById: ctx.actor.id,
+        },
+        person,
+      );
     } catch (error) {
       // A concurrent booking of the same person, service and day committed first.
       if (violates(error, 'appointments_one_active_per_person_day')) throw alreadyBooked(input.service, slot.localDate);
@@ -250,7 +256,16 @@ export class AppointmentsService {
   async availability(ctx: RequestContext, input: AvailabilityInput) {
     assertCan(ctx.actor, 'appointments:read');
     const now = this.clock.now();
-    const place = await this.placeFor(this.prisma, ctx, input, 'none');
+    // Holidays of a generous window around the asked range (its dates are local).
+    const utcToday = now.toISOString().slice(0, 10);
+    const place = await this.placeFor(
+      this.prisma,
+      ctx,
+      input,
+      'none',
+      nextDate(input.from ?? utcToday, -1),
+      nextDate(input.to ?? input.from ?? utcToday, AVAILABILITY_MAX_DAYS + 1),
+    );
     const today = localDate(now, place.timeZone);
     let from = input.from ?? today;
     let to = input.to;
@@ -473,6 +488,8 @@ export class AppointmentsService {
     ctx: RequestContext,
     input: { consulateId?: string | undefined; mobileVisitId?: string | undefined },
     lock: 'share' | 'none',
+    holidaysFrom: string,
+    holidaysTo: string,
   ): Promise<Place> {
     if (input.mobileVisitId !== undefined) {
       if (lock === 'share' && !(await lockVisit(db, input.mobileVisitId, 'share'))) {
@@ -482,7 +499,7 @@ export class AppointmentsService {
       if (!visit) throw new NotFoundError('Mobile visit');
       return visitPlace(visit);
     }
-    return loadOffice(db, targetConsulate(ctx.actor, input.consulateId));
+    return loadOffice(db, targetConsulate(ctx.actor, input.consulateId), holidaysFrom, holidaysTo);
   }
 
   private async visible(db: PrismaClient | Tx, ctx: RequestContext, id: string): Promise<AppointmentRow> {

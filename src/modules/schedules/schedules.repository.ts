@@ -52,3 +52,41 @@ export async function writeSchedule(db: Db, consulateId: string, input: Schedule
     select: scheduleSelect,
   });
 }
+
+export interface OfficePlanRow {
+  time_zone: string;
+  status: 'planned' | 'active' | 'closed';
+  /** Null (with version) while the office has no schedule. */
+  slot_minutes: number | null;
+  version: number | null;
+  hours: { weekday: number; opens: string; closes: string }[];
+  services: { service: Prisma.ConsulateServiceCapacityCreateManyInput['service']; capacityPerSlot: number }[];
+  holidays: string[];
+}
+
+/**
+ * Everything booking needs about an office, in one statement (it runs on
+ * every booking): zone, status, schedule, hours, capacities, and the
+ * holidays between two dates. Null when the consulate does not exist.
+ */
+export async function findOfficePlan(
+  db: Db,
+  consulateId: string,
+  from: string,
+  to: string,
+): Promise<OfficePlanRow | null> {
+  const [row] = await db.$queryRaw<OfficePlanRow[]>`
+    SELECT c.time_zone, c.status::text AS status, s.slot_minutes, s.version,
+      COALESCE((SELECT json_agg(json_build_object('weekday', h.weekday, 'opens', h.opens, 'closes', h.closes)
+                                ORDER BY h.weekday, h.opens)
+                FROM consulate_opening_hours h WHERE h.consulate_id = c.id), '[]') AS hours,
+      COALESCE((SELECT json_agg(json_build_object('service', v.service, 'capacityPerSlot', v.capacity_per_slot)
+                                ORDER BY v.service)
+                FROM consulate_service_capacities v WHERE v.consulate_id = c.id), '[]') AS services,
+      COALESCE((SELECT json_agg(to_char(d.date, 'YYYY-MM-DD'))
+                FROM consulate_holidays d
+                WHERE d.consulate_id = c.id AND d.date BETWEEN ${from}::date AND ${to}::date), '[]') AS holidays
+    FROM consulates c LEFT JOIN consulate_schedules s ON s.consulate_id = c.id
+    WHERE c.id = ${consulateId}::uuid`;
+  return row ?? null;
+}
