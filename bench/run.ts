@@ -3,6 +3,7 @@
  * They measure; they never pass or fail on a timing.
  */
 import { benchAuth } from './auth.ts';
+import { benchBooking } from './booking.ts';
 import { benchStats } from './stats.ts';
 
 /** `--name value` flags after the benchmark names. */
@@ -15,6 +16,7 @@ const sizes = (flag('requests') ?? '100000,1000000').split(',').map(Number);
 
 const benches: Record<string, () => Promise<void>> = {
   auth: () => benchAuth(),
+  booking: () => benchBooking(),
   stats: () => benchStats(sizes),
 };
 

@@ -34,6 +34,12 @@ export default fp(
           { name: 'kiosk', description: 'Endpoints for kiosks themselves (kiosk token)' },
           { name: 'queue', description: 'The lobby queue: calling tickets to counters (staff)' },
           { name: 'statistics', description: 'Per-consulate and network figures, each with its drill-down list' },
+          { name: 'schedules', description: 'Office hours, slot length and capacity per service of a consulate' },
+          { name: 'mobile-visits', description: 'Mobile consulates: a consulate’s visits to host cities' },
+          {
+            name: 'appointments',
+            description: 'Availability, booking, the day’s queue, check-in, no-shows (times in the office’s zone)',
+          },
           { name: 'audit', description: 'Append-only audit log' },
         ],
         components: {

@@ -48,7 +48,7 @@ export class HolidaysService {
       // The consulate row is the lock of its calendar.
       const locked = await tx.$queryRaw<
         { id: string }[]
-      >`SELECT id FROM consulates WHERE id = ${consulateId}::uuid FOR UPDATE`;
+      >`SELECT id FROM consulates WHERE id = ${consulateId}::uuid FOR NO KEY UPDATE`;
       if (locked.length === 0) throw new NotFoundError('Consulate');
       const previous = await listHolidays(tx, consulateId);
       if (ifMatch !== undefined && ifMatch !== holidaysEtag(previous)) throw new PreconditionFailedError();

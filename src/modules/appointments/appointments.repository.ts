@@ -1,0 +1,180 @@
+import type { Db } from '../../db/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { ConsularService } from '../../generated/prisma/enums.ts';
+import { PENDING_STATES, type AppointmentState } from './appointments.states.ts';
+
+export const appointmentSelect = {
+  id: true,
+  consulateId: true,
+  mobileVisitId: true,
+  personId: true,
+  service: true,
+  startsAt: true,
+  endsAt: true,
+  localDate: true,
+  timeZone: true,
+  state: true,
+  confirmationCode: true,
+  checkedInAt: true,
+  servedAt: true,
+  noShowAt: true,
+  cancelledAt: true,
+  cancelledReason: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+  person: { select: { id: true, givenNames: true, firstSurname: true, secondSurname: true } },
+} satisfies Prisma.AppointmentSelect;
+
+export type AppointmentRow = Prisma.AppointmentGetPayload<{ select: typeof appointmentSelect }>;
+
+export function findAppointment(db: Db, where: Prisma.AppointmentWhereInput): Promise<AppointmentRow | null> {
+  return db.appointment.findFirst({ where, select: appointmentSelect });
+}
+
+/** In time order: the day's queue. */
+export function listAppointments(db: Db, where: Prisma.AppointmentWhereInput, take: number): Promise<AppointmentRow[]> {
+  return db.appointment.findMany({
+    where,
+    orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
+    take,
+    select: appointmentSelect,
+  });
+}
+
+const { person: _person, ...appointmentColumns } = appointmentSelect;
+
+/** Inserts (one INSERT … RETURNING); the caller already holds the person's names. */
+export async function insertAppointment(
+  db: Db,
+  data: Prisma.AppointmentUncheckedCreateInput,
+  person: AppointmentRow['person'],
+): Promise<AppointmentRow> {
+  const row = await db.appointment.create({ data, select: appointmentColumns });
+  return { ...row, person };
+}
+
+/** Updates only at `version` (and bumps it); null when someone else changed it first. */
+export async function updateAppointmentAtVersion(
+  db: Db,
+  id: string,
+  version: number,
+  data: Prisma.AppointmentUncheckedUpdateManyInput,
+): Promise<AppointmentRow | null> {
+  const { count } = await db.appointment.updateMany({
+    where: { id, version },
+    data: { ...data, version: { increment: 1 } },
+  });
+  return count === 1 ? findAppointment(db, { id }) : null;
+}
+
+/** A slot of one place: the office of `consulateId` (mobileVisitId null) or a mobile visit. */
+export interface SlotKey {
+  consulateId: string;
+  mobileVisitId: string | null;
+  service: ConsularService;
+  startsAt: Date;
+}
+
+/**
+ * Takes one place in a slot if fewer than `capacity` are taken: one statement,
+ * atomic under concurrency from any number of API processes. The conflicting
+ * row is locked, and the `WHERE booked < capacity` is evaluated on its latest
+ * committed version, so of N concurrent bookings exactly `capacity` succeed.
+ * The lock is held until the caller's transaction ends; a rollback returns the place.
+ */
+export async function takeSlot(db: Db, key: SlotKey, capacity: number): Promise<boolean> {
+  const rows =
+    key.mobileVisitId === null
+      ? await db.$queryRaw<{ booked: number }[]>`
+          INSERT INTO appointment_slots (consulate_id, mobile_visit_id, service, starts_at, booked)
+          VALUES (${key.consulateId}::uuid, NULL, ${key.service}::consular_service, ${key.startsAt}::timestamptz, 1)
+          ON CONFLICT (consulate_id, service, starts_at) WHERE mobile_visit_id IS NULL
+          DO UPDATE SET booked = appointment_slots.booked + 1 WHERE appointment_slots.booked < ${capacity}
+          RETURNING booked`
+      : await db.$queryRaw<{ booked: number }[]>`
+          INSERT INTO appointment_slots (consulate_id, mobile_visit_id, service, starts_at, booked)
+          VALUES (${key.consulateId}::uuid, ${key.mobileVisitId}::uuid, ${key.service}::consular_service,
+                  ${key.startsAt}::timestamptz, 1)
+          ON CONFLICT (mobile_visit_id, service, starts_at) WHERE mobile_visit_id IS NOT NULL
+          DO UPDATE SET booked = appointment_slots.booked + 1 WHERE appointment_slots.booked < ${capacity}
+          RETURNING booked`;
+  return rows.length === 1;
+}
+
+/** Gives a place back (a cancellation). */
+export async function releaseSlot(db: Db, key: SlotKey): Promise<void> {
+  await db.appointmentSlot.updateMany({
+    where: {
+      consulateId: key.consulateId,
+      mobileVisitId: key.mobileVisitId,
+      service: key.service,
+      startsAt: key.startsAt,
+      booked: { gt: 0 },
+    },
+    data: { booked: { decrement: 1 } },
+  });
+}
+
+/** Places taken per (service, start) at a place between two instants. */
+export async function takenBetween(
+  db: Db,
+  place: { consulateId: string; mobileVisitId: string | null },
+  services: ConsularService[],
+  from: Date,
+  to: Date,
+): Promise<Map<string, number>> {
+  const rows = await db.appointmentSlot.findMany({
+    where: {
+      consulateId: place.consulateId,
+      mobileVisitId: place.mobileVisitId,
+      service: { in: services },
+      startsAt: { gte: from, lte: to },
+    },
+    select: { service: true, startsAt: true, booked: true },
+  });
+  return new Map(rows.map((r) => [slotMapKey(r.service, r.startsAt), r.booked]));
+}
+
+export const slotMapKey = (service: string, startsAt: Date) => `${service}@${startsAt.getTime()}`;
+
+/**
+ * Cancels a cancelled visit's pending appointments (booked, checked in) and
+ * brings its slot counters back in line. The caller holds the visit's lock.
+ */
+export async function cancelVisitAppointments(
+  db: Db,
+  mobileVisitId: string,
+  reason: string,
+  now: Date,
+): Promise<{ row: AppointmentRow; from: AppointmentState }[]> {
+  const pending = await db.appointment.findMany({
+    where: { mobileVisitId, state: { in: [...PENDING_STATES] } },
+    select: { id: true, state: true },
+  });
+  if (pending.length === 0) return [];
+  const from = new Map(pending.map((p) => [p.id, p.state]));
+  const ids = pending.map((p) => p.id);
+  await db.appointment.updateMany({
+    where: { id: { in: ids } },
+    data: { state: 'cancelled', cancelledAt: now, cancelledReason: reason, version: { increment: 1 } },
+  });
+  await db.$executeRaw`
+    UPDATE appointment_slots s
+    SET booked = (
+      SELECT count(*) FROM appointments a
+      WHERE a.mobile_visit_id = s.mobile_visit_id AND a.service = s.service
+        AND a.starts_at = s.starts_at AND a.state <> 'cancelled')
+    WHERE s.mobile_visit_id = ${mobileVisitId}::uuid`;
+  const rows = await listAppointments(db, { id: { in: ids } }, ids.length);
+  return rows.map((row) => ({ row, from: from.get(row.id)! }));
+}
+
+/** Whether a visit has appointments that still hold a place (booked or checked in). */
+export async function hasPendingAppointments(db: Db, mobileVisitId: string): Promise<boolean> {
+  const found = await db.appointment.findFirst({
+    where: { mobileVisitId, state: { in: [...PENDING_STATES] } },
+    select: { id: true },
+  });
+  return found !== null;
+}

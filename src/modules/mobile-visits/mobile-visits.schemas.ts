@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import {
+  cursorQuery,
+  int32,
+  isoDate,
+  isoDateTime,
+  limitQuery,
+  listOf,
+  timeZone,
+  usState,
+  uuid,
+} from '../../lib/schemas.ts';
+import { SERVICES, serviceSchema } from '../consulates/consulates.schemas.ts';
+import { slotMinutesSchema, wallTime } from '../schedules/schedules.schemas.ts';
+import { MOBILE_VISIT_STATES } from './mobile-visits.states.ts';
+
+export const mobileVisitStateSchema = z.enum(MOBILE_VISIT_STATES).meta({ id: 'MobileVisitState' });
+
+const dayInput = z
+  .object({
+    date: isoDate,
+    opens: wallTime.meta({ description: 'Local time in the visit’s time zone.' }),
+    closes: wallTime,
+  })
+  .strict();
+
+const daysInput = z
+  .array(dayInput)
+  .min(1)
+  .max(31)
+  .meta({ description: 'One or more days, weekends allowed, each with local opening and closing times.' });
+const servicesInput = z.array(serviceSchema).min(1).max(SERVICES.length);
+
+type DayInput = z.output<typeof dayInput>;
+
+function checkDays(days: DayInput[] | undefined, ctx: z.RefinementCtx) {
+  days?.forEach((d, i) => {
+    const wellFormed = wallTime.safeParse(d.opens).success && wallTime.safeParse(d.closes).success;
+    if (wellFormed && d.closes <= d.opens) {
+      ctx.addIssue({ code: 'custom', path: ['days', i, 'closes'], message: 'must be after opens' });
+    }
+    if (days.findIndex((o) => o.date === d.date) < i) {
+      ctx.addIssue({ code: 'custom', path: ['days', i, 'date'], message: 'is listed twice' });
+    }
+  });
+}
+
+function checkServices(services: string[] | undefined, ctx: z.RefinementCtx) {
+  services?.forEach((s, i) => {
+    if (services.indexOf(s) < i) ctx.addIssue({ code: 'custom', path: ['services', i], message: 'is listed twice' });
+  });
+}
+
+const descriptive = {
+  hostCity: z.string().trim().min(1).max(100),
+  hostState: usState,
+  venue: z.string().trim().min(1).max(200).meta({ description: 'E.g. a parish hall or community centre.' }),
+  address: z.string().trim().min(1).max(300),
+};
+
+export const createMobileVisitBody = z
+  .object({
+    consulateId: uuid.optional().meta({ description: 'Admins name the consulate; supervisors plan their own.' }),
+    ...descriptive,
+    timeZone: timeZone
+      .optional()
+      .meta({ description: 'The host city’s IANA zone, when it differs from the consulate’s (the default).' }),
+    days: daysInput,
+    services: servicesInput,
+    slotMinutes: slotMinutesSchema,
+    capacityPerSlot: int32(1, 1000).meta({ description: 'Appointments per slot and service.' }),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    checkDays(b.days, ctx);
+    checkServices(b.services, ctx);
+  });
+
+export const updateMobileVisitBody = z
+  .object({
+    hostCity: descriptive.hostCity.optional(),
+    hostState: descriptive.hostState.optional(),
+    venue: descriptive.venue.optional(),
+    address: descriptive.address.optional(),
+    capacityPerSlot: int32(1, 1000).optional(),
+    timeZone: timeZone.optional(),
+    days: daysInput.optional(),
+    services: servicesInput.optional(),
+    slotMinutes: slotMinutesSchema.optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (Object.keys(b).length === 0)
+      ctx.addIssue({ code: 'custom', path: [], message: 'must change at least one field' });
+    checkDays(b.days, ctx);
+    checkServices(b.services, ctx);
+  });
+
+export const visitTransitionBody = z
+  .object({
+    to: mobileVisitStateSchema,
+    reason: z.string().trim().min(1).max(2000).optional().meta({ description: 'Required for cancelled.' }),
+  })
+  .strict();
+
+export const attendanceBody = z
+  .object({
+    date: isoDate.meta({ description: 'One of the visit’s days.' }),
+    served: z
+      .array(z.object({ service: serviceSchema, peopleServed: int32(0, 100_000) }).strict())
+      .min(1)
+      .max(SERVICES.length),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    b.served.forEach((s, i) => {
+      if (b.served.findIndex((o) => o.service === s.service) < i) {
+        ctx.addIssue({ code: 'custom', path: ['served', i, 'service'], message: 'is listed twice' });
+      }
+    });
+  });
+
+export const mobileVisitSchema = z
+  .object({
+    id: uuid,
+    consulateId: uuid,
+    hostCity: z.string().max(100),
+    hostState: z.string().length(2),
+    venue: z.string().max(200),
+    address: z.string().max(300),
+    timeZone: z.string().max(64),
+    days: z
+      .array(
+        z.object({
+          date: isoDate,
+          opens: z.string().length(5),
+          closes: z.string().length(5),
+          opensAt: isoDateTime.meta({ description: 'The opening instant (UTC).' }),
+          closesAt: isoDateTime.meta({ description: 'The closing instant (UTC).' }),
+        }),
+      )
+      .max(31),
+    services: z.array(serviceSchema).max(SERVICES.length),
+    slotMinutes: z.number().int().meta({ format: 'int32' }),
+    capacityPerSlot: z.number().int().meta({ format: 'int32' }),
+    state: mobileVisitStateSchema,
+    firstDay: isoDate,
+    lastDay: isoDate,
+    cancelledAt: isoDateTime.nullable(),
+    cancelledReason: z.string().max(2000).nullable(),
+    completedAt: isoDateTime.nullable(),
+    attendance: z
+      .array(
+        z.object({ date: isoDate, service: serviceSchema, peopleServed: z.number().int().meta({ format: 'int32' }) }),
+      )
+      .max(31 * SERVICES.length)
+      .meta({ description: 'People served, per day and service, as reported.' }),
+    peopleServed: z
+      .array(z.object({ service: serviceSchema, peopleServed: z.number().int().meta({ format: 'int32' }) }))
+      .max(SERVICES.length)
+      .meta({ description: 'Totals per service over the visit’s days.' }),
+    totalPeopleServed: z.number().int().meta({ format: 'int32' }),
+    allowedTransitions: z.array(mobileVisitStateSchema).max(MOBILE_VISIT_STATES.length),
+    version: z.number().int().meta({ format: 'int32' }),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'MobileVisit' });
+
+export const mobileVisitListQuery = z.object({
+  limit: limitQuery,
+  cursor: cursorQuery,
+  consulateId: uuid.optional(),
+  state: mobileVisitStateSchema.optional(),
+  hostState: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter US state code, e.g. CA')
+    .optional(),
+  from: isoDate.optional().meta({ description: 'Visits with a day on or after this date.' }),
+  to: isoDate.optional().meta({ description: 'Visits with a day on or before this date.' }),
+});
+
+export const mobileVisitListResponse = listOf(mobileVisitSchema);
