@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './helpers/assertions.ts';
 import { testClock, useTestApp } from './helpers/build-test-app.ts';
 import { fileRequest, move } from './helpers/documentation.ts';
+import { booked, createVisit, moveTo, putSchedule, WEEKDAY_SCHEDULE } from './helpers/appointments.ts';
 import { registerKiosk } from './helpers/kiosk.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
 import { createConsulate } from './factories/consulates.ts';
@@ -164,6 +165,53 @@ beforeAll(async () => {
     expect(res.statusCode).toBe(201);
   }
 
+  // --- appointments at the office (weekdays 09:00–12:00, 30-minute slots) ---
+  at('2026-11-10T08:00:00-08:00');
+  await putSchedule(t.app, supervisor.headers, la.id, WEEKDAY_SCHEDULE);
+  const book = async (startsAt: string, service = 'passport') =>
+    booked(t.app, docs.headers, { personId: (await person()).id, service, consulateId: la.id, startsAt });
+  const a1 = await book('2026-11-16T17:00:00.000Z'); // Mon 09:00 local: served
+  const a2 = await book('2026-11-16T17:30:00.000Z'); // no-show
+  const a3 = await book('2026-11-17T18:00:00.000Z', 'consular_id'); // cancelled
+  await book('2026-11-30T19:30:00.000Z'); // Mon 11:30 local: still booked (slot over by Dec 2)
+  await book('2026-12-01T17:00:00.000Z'); // December
+  expect((await moveTo(t.app, docs.headers, 'appointments', a3.id, 'cancelled', 'Changed plans')).statusCode).toBe(200);
+  at('2026-11-16T09:05:00-08:00');
+  expect((await moveTo(t.app, docs.headers, 'appointments', a1.id, 'checked_in')).statusCode).toBe(200);
+  expect((await moveTo(t.app, docs.headers, 'appointments', a1.id, 'served')).statusCode).toBe(200);
+  at('2026-11-16T12:00:00-08:00');
+  expect((await moveTo(t.app, docs.headers, 'appointments', a2.id, 'no_show')).statusCode).toBe(200);
+
+  // --- a weekend mobile consulate: Sat 14 and Sun 15 November ---
+  at('2026-11-10T08:00:00-08:00');
+  const visit = await createVisit(t.app, supervisor.headers, {
+    days: [
+      { date: '2026-11-14', opens: '09:00', closes: '13:00' },
+      { date: '2026-11-15', opens: '09:00', closes: '13:00' },
+    ],
+  });
+  expect((await moveTo(t.app, supervisor.headers, 'mobile-visits', visit.id, 'confirmed')).statusCode).toBe(200);
+  at('2026-11-14T08:30:00-08:00');
+  expect((await moveTo(t.app, supervisor.headers, 'mobile-visits', visit.id, 'in_progress')).statusCode).toBe(200);
+  const attend = (date: string, served: object[]) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/mobile-visits/${visit.id}/attendance`,
+      headers: supervisor.headers,
+      payload: { date, served },
+    });
+  expect(
+    (
+      await attend('2026-11-14', [
+        { service: 'passport', peopleServed: 12 },
+        { service: 'consular_id', peopleServed: 5 },
+      ])
+    ).statusCode,
+  ).toBeLessThan(300);
+  at('2026-11-15T14:00:00-08:00');
+  expect((await attend('2026-11-15', [{ service: 'passport', peopleServed: 8 }])).statusCode).toBeLessThan(300);
+  expect((await moveTo(t.app, supervisor.headers, 'mobile-visits', visit.id, 'completed')).statusCode).toBe(200);
+
   at('2026-12-02T10:00:00-08:00'); // "now" for backlog and overdue figures
 });
 
@@ -257,6 +305,37 @@ describe('consulate statistics on a hand-built data set', () => {
     expect(pro.firstActionCompliance).toMatchObject({ numerator: { value: 1 }, denominator: { value: 2 }, share: 0.5 });
 
     expect(figures.service.walkInTickets.value).toBe(3);
+    const appointments = figures.service.appointments;
+    expect([appointments.booked, appointments.served, appointments.noShow].map(v)).toEqual([3, 1, 1]);
+    expect(appointments.noShowRate).toMatchObject({
+      numerator: { value: 1 },
+      denominator: { value: 3 },
+      share: 0.3333,
+    });
+    const visits = figures.service.mobileVisits;
+    expect(visits.held.value).toBe(1);
+    expect([
+      visits.peopleServed.passport.sum,
+      visits.peopleServed.consular_id.sum,
+      visits.peopleServed.total.sum,
+    ]).toEqual([20, 5, 25]);
+  });
+
+  it('people-served sums equal the attendance of the visits their drill-down lists', async () => {
+    const { figures } = (await t.app.inject({ url: STATS(), headers: supervisor.headers })).json();
+    const served = figures.service.mobileVisits.peopleServed;
+    const res = await t.app.inject({ url: `${served.total.drillDown}&limit=200`, headers: admin.headers });
+    const attendance = res
+      .json()
+      .data.flatMap((visit: { attendance: { date: string; service: string; peopleServed: number }[] }) =>
+        visit.attendance.filter((a) => a.date >= '2026-11-01' && a.date <= '2026-11-30'),
+      );
+    expect(attendance.reduce((n: number, a: { peopleServed: number }) => n + a.peopleServed, 0)).toBe(served.total.sum);
+    expect(
+      attendance
+        .filter((a: { service: string }) => a.service === 'passport')
+        .reduce((n: number, a: { peopleServed: number }) => n + a.peopleServed, 0),
+    ).toBe(served.passport.sum);
   });
 
   it('every count equals the length of the list its drill-down points to', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appointmentFilterSchema } from './appointments.filters.ts';
 import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 import { APPOINTMENT_STATES } from './appointments.states.ts';
@@ -94,19 +95,7 @@ export const appointmentSchema = z
   })
   .meta({ id: 'Appointment' });
 
-export const appointmentListQuery = z.object({
-  limit: limitQuery,
-  cursor: cursorQuery,
-  date: isoDate.optional().meta({ description: 'The local date (the day’s queue).' }),
-  consulateId: uuid.optional(),
-  mobileVisitId: z
-    .union([uuid, z.literal('none')])
-    .optional()
-    .meta({ description: 'A mobile visit, or `none` for the office only.' }),
-  state: appointmentStateSchema.optional(),
-  service: serviceSchema.optional(),
-  personId: uuid.optional(),
-});
+export const appointmentListQuery = appointmentFilterSchema.extend({ limit: limitQuery, cursor: cursorQuery });
 
 export const appointmentListResponse = listOf(appointmentSchema);
 

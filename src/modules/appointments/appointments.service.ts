@@ -1,3 +1,4 @@
+import { appointmentWhere } from './appointments.filters.ts';
 import type { z } from 'zod';
 import { Prisma, type PrismaClient, type Tx } from '../../db/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
@@ -229,21 +230,9 @@ export class AppointmentsService {
       }
       after = { OR: [{ startsAt: { gt: at } }, { startsAt: at, id: { gt: cursor[1] as string } }] };
     }
+    const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.AppointmentWhereInput = {
-      AND: [
-        scope,
-        input.consulateId ? { consulateId: input.consulateId } : {},
-        input.date ? { localDate: asDate(input.date) } : {},
-        input.mobileVisitId === 'none'
-          ? { mobileVisitId: null }
-          : input.mobileVisitId
-            ? { mobileVisitId: input.mobileVisitId }
-            : {},
-        input.state ? { state: input.state } : {},
-        input.service ? { service: input.service } : {},
-        input.personId ? { personId: input.personId } : {},
-        after,
-      ],
+      AND: [scope, appointmentWhere(filter, this.clock.now()), after],
     };
     const rows = await listAppointments(this.prisma, where, input.limit + 1);
     return toPage(rows, input.limit, (r) => [r.startsAt.toISOString(), r.id], toAppointmentJson);

@@ -6,7 +6,17 @@ import { kioskTokenBody, kioskTokenResponse } from '../kiosks/kiosks.schemas.ts'
 import { KiosksService } from '../kiosks/kiosks.service.ts';
 import { boardSchema } from '../queue/queue.schemas.ts';
 import { QueueService } from '../queue/queue.service.ts';
-import { statusQuery, statusResponse, walkInBody, walkInResponse } from './kiosk.schemas.ts';
+import { CheckInService } from './check-in.service.ts';
+import {
+  checkInBody,
+  checkInResponse,
+  kioskAppointmentsQuery,
+  kioskAppointmentsResponse,
+  statusQuery,
+  statusResponse,
+  walkInBody,
+  walkInResponse,
+} from './kiosk.schemas.ts';
 import { StatusLookupService } from './status-lookup.service.ts';
 import { languageOf } from './status-texts.ts';
 
@@ -15,6 +25,7 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
   const kiosks = new KiosksService(app.prisma, app.jwt, app.config, app.clock);
   const queue = new QueueService(app.prisma, app.clock);
   const status = new StatusLookupService(app.prisma, app.clock);
+  const checkIns = new CheckInService(app.prisma, app.clock);
   const security = [{ kioskBearer: [] }];
   const tags = ['kiosk'];
 
@@ -23,6 +34,11 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     max: app.config.kioskStatusRateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: (r) => `kiosk-status:${r.actor?.id ?? r.ip}`,
+  });
+  const checkInLimit = app.createRateLimit({
+    max: app.config.kioskStatusRateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (r) => `kiosk-check-in:${r.actor?.id ?? r.ip}`,
   });
   const limited = (limiter: typeof tokenLimit, what: string) => async (request: Parameters<typeof limiter>[0]) => {
     const limit = await limiter(request);
@@ -104,5 +120,50 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => queue.board(kioskContext(request).actor.consulateId),
+  );
+
+  app.get(
+    '/appointments',
+    {
+      onRequest: [app.authenticateKiosk],
+      schema: {
+        tags,
+        summary: 'The day’s appointments (office and mobile visits): time, service, code, state and initials only',
+        security,
+        querystring: kioskAppointmentsQuery,
+        response: { 200: kioskAppointmentsResponse, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => checkIns.day(kioskContext(request), request.query.date),
+  );
+
+  app.post(
+    '/check-ins',
+    {
+      onRequest: [app.authenticateKiosk],
+      preHandler: [limited(checkInLimit, 'check-in attempts from this kiosk')],
+      config: { idempotent: true },
+      schema: {
+        tags,
+        summary: 'Check in with the confirmation code and date of birth; returns a queue ticket',
+        description:
+          'Both must match an appointment of this consulate for today (local date); one and the same 404 otherwise. Checking in again returns the same ticket (200).',
+        security,
+        body: checkInBody,
+        response: {
+          200: checkInResponse,
+          201: checkInResponse,
+          ...problemResponses(400, 401, 403, 404, 409, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { created, body } = await checkIns.checkIn(
+        kioskContext(request),
+        request.body.confirmationCode,
+        request.body.dateOfBirth,
+      );
+      return reply.code(created ? 201 : 200).send(body);
+    },
   );
 };

@@ -36,3 +36,55 @@ export const walkInBody = z.object({ service: serviceSchema }).strict();
 export const walkInResponse = ticketSchema
   .extend({ waitingAhead: z.number().int().meta({ format: 'int32' }) })
   .meta({ id: 'WalkInTicket' });
+
+export const kioskAppointmentsQuery = z.object({
+  date: isoDate.optional().meta({ description: 'Local date at the consulate; default today.' }),
+});
+
+/** Only what a lobby may show: no names, CURP, contact or date of birth. */
+export const kioskAppointmentsResponse = z
+  .object({
+    date: isoDate,
+    data: z
+      .array(
+        z
+          .object({
+            time: z.string().max(5).meta({ description: 'Local time, HH:MM.' }),
+            service: serviceSchema,
+            confirmationCode: z.string().length(8),
+            state: z.enum(['booked', 'checked_in', 'served', 'no_show', 'cancelled']),
+            initials: z
+              .string()
+              .max(40)
+              .meta({ examples: ['M. J. N. G.'] }),
+          })
+          .strict(),
+      )
+      .max(5000),
+  })
+  .strict()
+  .meta({ id: 'KioskAppointments' });
+
+export const checkInBody = z
+  .object({
+    confirmationCode: z
+      .string()
+      .trim()
+      .min(4)
+      .max(12)
+      .transform((v) => v.toUpperCase()),
+    dateOfBirth: isoDate,
+  })
+  .strict();
+
+export const checkInResponse = z
+  .object({
+    ticket: ticketSchema,
+    appointment: z.object({
+      time: z.string().max(5),
+      utcOffset: z.string().max(6),
+      service: serviceSchema,
+      state: z.literal('checked_in'),
+    }),
+  })
+  .meta({ id: 'KioskCheckIn' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mobileVisitFilterSchema } from './mobile-visits.filters.ts';
 import {
   cursorQuery,
   int32,
@@ -167,17 +168,6 @@ export const mobileVisitSchema = z
   })
   .meta({ id: 'MobileVisit' });
 
-export const mobileVisitListQuery = z.object({
-  limit: limitQuery,
-  cursor: cursorQuery,
-  consulateId: uuid.optional(),
-  state: mobileVisitStateSchema.optional(),
-  hostState: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'must be a two-letter US state code, e.g. CA')
-    .optional(),
-  from: isoDate.optional().meta({ description: 'Visits with a day on or after this date.' }),
-  to: isoDate.optional().meta({ description: 'Visits with a day on or before this date.' }),
-});
+export const mobileVisitListQuery = mobileVisitFilterSchema.extend({ limit: limitQuery, cursor: cursorQuery });
 
 export const mobileVisitListResponse = listOf(mobileVisitSchema);

@@ -1,3 +1,4 @@
+import { mobileVisitWhere } from './mobile-visits.filters.ts';
 import type { z } from 'zod';
 import type { PrismaClient, Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -188,11 +189,7 @@ export class MobileVisitsService {
     const where: Prisma.MobileVisitWhereInput = {
       AND: [
         scope,
-        input.consulateId ? { consulateId: input.consulateId } : {},
-        input.state ? { state: input.state } : {},
-        input.hostState ? { hostState: input.hostState } : {},
-        input.from ? { lastDay: { gte: asDate(input.from) } } : {},
-        input.to ? { firstDay: { lte: asDate(input.to) } } : {},
+        mobileVisitWhere(input),
         cursor
           ? {
               OR: [

@@ -16,6 +16,7 @@ export const ticketSchema = z
       .meta({ examples: ['P-014'] }),
     service: serviceSchema,
     source: z.enum(['walk_in', 'appointment']),
+    appointmentId: uuid.nullable().meta({ description: 'The appointment checked in with this ticket.' }),
     state: ticketStateSchema,
     counter: z.string().max(20).nullable(),
     issuedAt: isoDateTime,

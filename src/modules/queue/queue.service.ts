@@ -20,7 +20,7 @@ export const TICKET_PREFIX: Record<ConsularService, string> = {
   visa: 'V',
 };
 
-const ticketSelect = {
+export const ticketSelect = {
   id: true,
   consulateId: true,
   localDate: true,
@@ -28,6 +28,7 @@ const ticketSelect = {
   number: true,
   code: true,
   source: true,
+  appointmentId: true,
   state: true,
   counter: true,
   issuedAt: true,
@@ -46,6 +47,7 @@ export function toTicketJson(row: TicketRow) {
     ticket: row.code,
     service: row.service,
     source: row.source,
+    appointmentId: row.appointmentId,
     state: row.state,
     counter: row.counter,
     issuedAt: row.issuedAt.toISOString(),
@@ -70,6 +72,7 @@ export async function issueTicket(
     date: string;
     service: ConsularService;
     source: 'walk_in' | 'appointment';
+    appointmentId?: string;
     kioskId?: string;
     at: Date;
   },
@@ -88,6 +91,7 @@ export async function issueTicket(
       number,
       code: `${TICKET_PREFIX[input.service]}-${String(number).padStart(3, '0')}`,
       source: input.source,
+      appointmentId: input.appointmentId ?? null,
       kioskId: input.kioskId ?? null,
       issuedAt: input.at,
     },
@@ -263,6 +267,23 @@ export class QueueService {
         data: { state: to, finishedAt: now, version: { increment: 1 } },
         select: ticketSelect,
       });
+      // Serving the ticket of a checked-in appointment serves the appointment.
+      if (to === 'served' && row.appointmentId) {
+        const served = await tx.appointment.updateMany({
+          where: { id: row.appointmentId, state: 'checked_in' },
+          data: { state: 'served', servedAt: now, version: { increment: 1 } },
+        });
+        if (served.count === 1) {
+          await recordAudit(tx, ctx, {
+            action: 'appointment.transition',
+            entityType: 'appointment',
+            entityId: row.appointmentId,
+            consulateId: row.consulateId,
+            changedFields: ['state', 'servedAt'],
+            details: { from: 'checked_in', to: 'served', via: 'queue_ticket' },
+          });
+        }
+      }
       await recordAudit(tx, ctx, {
         action: `queue_ticket.${to}`,
         entityType: 'queue_ticket',

@@ -13,9 +13,9 @@ function cell(value: string | number | null): string {
 export function flatten(tree: unknown, prefix = ''): [string, number | null, string][] {
   if (tree === null || typeof tree !== 'object') return [[prefix, tree as number | null, '']];
   const node = tree as Record<string, unknown>;
-  if ('value' in node && 'drillDown' in node) {
+  if (('value' in node || 'sum' in node) && 'drillDown' in node) {
     const drill = Array.isArray(node.drillDown) ? node.drillDown.join(' ') : String(node.drillDown);
-    return [[prefix, node.value as number, drill]];
+    return [[prefix, (node.value ?? node.sum) as number, drill]];
   }
   return Object.entries(node).flatMap(([key, child]) => {
     const name = prefix ? `${prefix}.${key}` : key;

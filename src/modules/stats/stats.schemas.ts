@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDate, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { SERVICES } from '../consulates/consulates.schemas.ts';
 import { DOCUMENTATION_TYPES } from '../documentation-requests/documentation-requests.details.ts';
 import { DOCUMENTATION_STATES } from '../documentation-requests/documentation-requests.states.ts';
 import { PROTECTION_CATEGORIES, PROTECTION_PRIORITIES } from '../protection-cases/protection-cases.states.ts';
@@ -113,8 +114,30 @@ export const protectionFiguresSchema = z.object({
   }),
 });
 
+/** A sum (not a count of records) and the list of the records it adds up. */
+export const sumSchema = z
+  .object({
+    sum: z.number().int().min(0).meta({ format: 'int32' }),
+    drillDown: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(100)]),
+  })
+  .meta({ id: 'StatSum' });
+
 export const serviceFiguresSchema = z.object({
+  appointments: z.object({
+    booked: countSchema.meta({ description: 'Appointments for days in the period, not cancelled.' }),
+    served: countSchema,
+    noShow: countSchema,
+    noShowRate: ratioSchema.meta({
+      description: 'No-shows among the period’s appointments (not cancelled) whose slot is over.',
+    }),
+  }),
   walkInTickets: countSchema.meta({ description: 'Walk-in queue tickets issued in the period.' }),
+  mobileVisits: z.object({
+    held: countSchema.meta({ description: 'Mobile visits completed, with a day in the period.' }),
+    peopleServed: z
+      .object({ ...Object.fromEntries(SERVICES.map((s) => [s, sumSchema])), total: sumSchema })
+      .meta({ description: 'People served at mobile visits on days in the period (attendance), per service.' }),
+  }),
 });
 
 export const figuresSchema = z

@@ -14,6 +14,9 @@ import {
 import { caseWhere, type CaseFilter } from '../protection-cases/protection-cases.filters.ts';
 import { PROTECTION_CATEGORIES, PROTECTION_PRIORITIES } from '../protection-cases/protection-cases.states.ts';
 import { ticketWhere, type TicketFilter } from '../queue/queue.filters.ts';
+import { appointmentWhere, type AppointmentFilter } from '../appointments/appointments.filters.ts';
+import { SERVICES } from '../consulates/consulates.schemas.ts';
+import { mobileVisitWhere, type MobileVisitFilter } from '../mobile-visits/mobile-visits.filters.ts';
 import type { figuresSchema } from './stats.schemas.ts';
 import type { z } from 'zod';
 
@@ -47,6 +50,8 @@ const iso = (d: Date) => d.toISOString();
 const docPath = (f: DocumentationFilter) => `/v1/documentation-requests?${filterQuery(f)}`;
 const casePath = (f: CaseFilter) => `/v1/protection-cases?${filterQuery(f)}`;
 const ticketPath = (f: TicketFilter) => `/v1/queue/tickets?${filterQuery(f)}`;
+const appointmentPath = (f: AppointmentFilter) => `/v1/appointments?${filterQuery(f)}`;
+const visitPath = (f: MobileVisitFilter) => `/v1/mobile-visits?${filterQuery(f)}`;
 
 const share = (numerator: number, denominator: number) =>
   denominator === 0 ? null : Math.round((numerator / denominator) * 10_000) / 10_000;
@@ -372,20 +377,97 @@ export class StatsService {
 
   // --- front office -------------------------------------------------------
 
-  private async service(slices: Slice[], _now: Date) {
-    const filterOf = (s: Slice): TicketFilter => ({
+  private async service(slices: Slice[], now: Date) {
+    // Appointments of the period's local days.
+    const days = (s: Slice): AppointmentFilter => ({ consulateId: s.id, dateFrom: s.from, dateTo: s.to });
+    const byState = await this.db.appointment.groupBy({
+      by: ['consulateId', 'state'],
+      where: { OR: slices.map((s) => appointmentWhere(days(s), now)) },
+      _count: { _all: true },
+    });
+    const ended = await this.db.appointment.groupBy({
+      by: ['consulateId'],
+      where: { OR: slices.map((s) => appointmentWhere({ ...days(s), cancelled: false, ended: true }, now)) },
+      _count: { _all: true },
+    });
+    const count = (consulateId: string, states: readonly string[]) =>
+      byState
+        .filter((r) => r.consulateId === consulateId && states.includes(r.state))
+        .reduce((n, r) => n + r._count._all, 0);
+
+    const tickets = (s: Slice): TicketFilter => ({
       consulateId: s.id,
       dateFrom: s.from,
       dateTo: s.to,
       source: 'walk_in',
     });
-    const rows = await this.db.queueTicket.groupBy({
+    const ticketRows = await this.db.queueTicket.groupBy({
       by: ['consulateId'],
-      where: { OR: slices.map((s) => ticketWhere(filterOf(s))) },
+      where: { OR: slices.map((s) => ticketWhere(tickets(s))) },
       _count: { _all: true },
     });
-    const counted = this.assemble(slices, rows, null, [], (s) => ticketPath(filterOf(s)));
-    return new Map(slices.map((s) => [s.id, { walkInTickets: counted.get(s.id)!.total! }]));
+    const walkIns = this.assemble(slices, ticketRows, null, [], (s) => ticketPath(tickets(s)));
+
+    // Mobile visits: completed ones with a day in the period, and the attendance of the period's days.
+    const visits = (s: Slice): MobileVisitFilter => ({ consulateId: s.id, from: s.from, to: s.to });
+    const held = await this.db.mobileVisit.groupBy({
+      by: ['consulateId'],
+      where: { OR: slices.map((s) => mobileVisitWhere({ ...visits(s), state: 'completed' })) },
+      _count: { _all: true },
+    });
+    const attendance = slices.length
+      ? await this.db.$queryRaw<{ consulate_id: string; service: string; served: number }[]>`
+          SELECT v.consulate_id, a.service::text AS service, sum(a.people_served)::int AS served
+          FROM unnest(${slices.map((s) => s.id)}::uuid[], ${slices.map((s) => s.from)}::date[], ${slices.map((s) => s.to)}::date[])
+            AS p(consulate_id, first_day, last_day)
+          JOIN mobile_visits v ON v.consulate_id = p.consulate_id AND v.last_day >= p.first_day AND v.first_day <= p.last_day
+          JOIN mobile_visit_attendance a ON a.visit_id = v.id AND a.date BETWEEN p.first_day AND p.last_day
+          GROUP BY v.consulate_id, a.service`
+      : [];
+
+    return new Map(
+      slices.map((s) => {
+        const list = (f: AppointmentFilter) => appointmentPath(f);
+        const booked = {
+          value: count(s.id, ['booked', 'checked_in', 'served', 'no_show']),
+          drillDown: list({ ...days(s), cancelled: false }),
+        };
+        const noShow = { value: count(s.id, ['no_show']), drillDown: list({ ...days(s), state: 'no_show' }) };
+        const past = {
+          value: ended.find((r) => r.consulateId === s.id)?._count._all ?? 0,
+          drillDown: list({ ...days(s), cancelled: false, ended: true }),
+        };
+        const visitList = visitPath(visits(s));
+        const served = attendance.filter((r) => r.consulate_id === s.id);
+        return [
+          s.id,
+          {
+            appointments: {
+              booked,
+              served: { value: count(s.id, ['served']), drillDown: list({ ...days(s), state: 'served' }) },
+              noShow,
+              noShowRate: { numerator: noShow, denominator: past, share: share(noShow.value, past.value) },
+            },
+            walkInTickets: walkIns.get(s.id)!.total!,
+            mobileVisits: {
+              held: {
+                value: held.find((r) => r.consulateId === s.id)?._count._all ?? 0,
+                drillDown: visitPath({ ...visits(s), state: 'completed' }),
+              },
+              peopleServed: {
+                ...Object.fromEntries(
+                  SERVICES.map((svc) => [
+                    svc,
+                    { sum: served.find((r) => r.service === svc)?.served ?? 0, drillDown: visitList },
+                  ]),
+                ),
+                total: { sum: served.reduce((n, r) => n + r.served, 0), drillDown: visitList },
+              },
+            },
+          },
+        ];
+      }),
+    );
   }
 
   // --- assembly -----------------------------------------------------------
@@ -417,6 +499,14 @@ export class StatsService {
     const sum = (pick: (f: Figures) => unknown): unknown => {
       const parts = slices.map((s) => pick(perConsulate.get(s.id)!));
       const first = parts[0];
+      if (isSum(first)) {
+        return {
+          sum: (parts as Sum[]).reduce((acc, c) => acc + c.sum, 0),
+          drillDown: (parts as Sum[])
+            .flatMap((c) => (Array.isArray(c.drillDown) ? c.drillDown : [c.drillDown]))
+            .slice(0, 100),
+        };
+      }
       if (isCount(first)) {
         return {
           value: (parts as Count[]).reduce((acc, c) => acc + c.value, 0),
@@ -438,7 +528,11 @@ export class StatsService {
     for (const t of DOCUMENTATION_TYPES) {
       Object.assign(totals.documentation.turnaround[t]!, network.get(`*:${t}`) ?? EMPTY_PERCENTILES);
     }
-    for (const ratio of [totals.documentation.deadlineCompliance, totals.protection.firstActionCompliance]) {
+    for (const ratio of [
+      totals.documentation.deadlineCompliance,
+      totals.protection.firstActionCompliance,
+      totals.service.appointments.noShowRate,
+    ]) {
       ratio.share = share(ratio.numerator.value, ratio.denominator.value);
     }
     return totals;
@@ -465,6 +559,13 @@ const EMPTY_PERCENTILES: Percentiles = {
   p90BusinessDays: null,
 };
 
+interface Sum {
+  sum: number;
+  drillDown: string | string[];
+}
+
+const isSum = (v: unknown): v is Sum => !!v && typeof v === 'object' && 'sum' in v && 'drillDown' in v;
+
 const isCount = (v: unknown): v is Count => !!v && typeof v === 'object' && 'value' in v && 'drillDown' in v;
 
 type Figures = {
@@ -475,6 +576,10 @@ type Figures = {
   };
   protection: {
     firstActionCompliance: { numerator: Count; denominator: Count; share: number | null };
+    [k: string]: unknown;
+  };
+  service: {
+    appointments: { noShowRate: { numerator: Count; denominator: Count; share: number | null }; [k: string]: unknown };
     [k: string]: unknown;
   };
   [k: string]: unknown;

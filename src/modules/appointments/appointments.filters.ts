@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { booleanQuery, isoDate, uuid } from '../../lib/schemas.ts';
+import { serviceSchema } from '../consulates/consulates.schemas.ts';
+import { APPOINTMENT_STATES } from './appointments.states.ts';
+
+/** Filters of `GET /v1/appointments`, shared with statistics (a figure counts what its drill-down lists). */
+export const appointmentFilterSchema = z.object({
+  date: isoDate.optional().meta({ description: 'The local date (the day’s queue).' }),
+  dateFrom: isoDate.optional().meta({ description: 'First local date of a range.' }),
+  dateTo: isoDate.optional().meta({ description: 'Last local date of a range, included.' }),
+  consulateId: uuid.optional(),
+  mobileVisitId: z
+    .union([uuid, z.literal('none')])
+    .optional()
+    .meta({ description: 'A mobile visit, or `none` for the office only.' }),
+  state: z.enum(APPOINTMENT_STATES).optional(),
+  cancelled: booleanQuery.meta({ description: 'false: every state but cancelled.' }),
+  ended: booleanQuery.meta({ description: 'true: the slot is over.' }),
+  service: serviceSchema.optional(),
+  personId: uuid.optional(),
+});
+
+export type AppointmentFilter = z.output<typeof appointmentFilterSchema>;
+
+const day = (d: string) => new Date(`${d}T00:00:00Z`);
+
+export function appointmentWhere(f: AppointmentFilter, now: Date): Prisma.AppointmentWhereInput {
+  return {
+    AND: [
+      f.consulateId ? { consulateId: f.consulateId } : {},
+      f.date ? { localDate: day(f.date) } : {},
+      f.dateFrom || f.dateTo
+        ? {
+            localDate: { ...(f.dateFrom ? { gte: day(f.dateFrom) } : {}), ...(f.dateTo ? { lte: day(f.dateTo) } : {}) },
+          }
+        : {},
+      f.mobileVisitId === 'none' ? { mobileVisitId: null } : f.mobileVisitId ? { mobileVisitId: f.mobileVisitId } : {},
+      f.state ? { state: f.state } : {},
+      f.cancelled === true ? { state: 'cancelled' } : f.cancelled === false ? { state: { not: 'cancelled' } } : {},
+      f.ended === true ? { endsAt: { lte: now } } : f.ended === false ? { endsAt: { gt: now } } : {},
+      f.service ? { service: f.service } : {},
+      f.personId ? { personId: f.personId } : {},
+    ],
+  };
+}

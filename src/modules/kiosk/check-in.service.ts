@@ -1,0 +1,138 @@
+import type { PrismaClient } from '../../db/client.ts';
+import type { KioskActor, RequestContext } from '../../lib/access.ts';
+import { localDate } from '../../lib/calendar.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { NotFoundError } from '../../lib/errors.ts';
+import { localTimeOf } from '../../lib/slots.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { issueTicket, ticketSelect, toTicketJson } from '../queue/queue.service.ts';
+
+/** One answer for an unknown code, a wrong date of birth, and an appointment that is not today's: no oracle. */
+const NO_MATCH = 'No appointment today matches this confirmation code and date of birth.';
+
+const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
+
+/** "María José Núñez García" → "M. J. N. G." */
+export function initialsOf(person: { givenNames: string; firstSurname: string; secondSurname: string | null }): string {
+  return [person.givenNames, person.firstSurname, person.secondSurname ?? '']
+    .join(' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => `${word[0]!.toUpperCase()}.`)
+    .join(' ');
+}
+
+/** The kiosk's view of appointments: the day's list without personal data, and check-in. */
+export class CheckInService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The day's appointments (office and mobile visits): time, service, code, state, initials — nothing else. */
+  async day(ctx: RequestContext<KioskActor>, date: string | undefined) {
+    const { timeZone } = await this.prisma.consulate.findUniqueOrThrow({
+      where: { id: ctx.actor.consulateId },
+      select: { timeZone: true },
+    });
+    const day = date ?? localDate(this.clock.now(), timeZone);
+    const rows = await this.prisma.appointment.findMany({
+      where: { consulateId: ctx.actor.consulateId, localDate: new Date(`${day}T00:00:00Z`) },
+      orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
+      take: 5000,
+      select: {
+        startsAt: true,
+        timeZone: true,
+        service: true,
+        confirmationCode: true,
+        state: true,
+        person: { select: { givenNames: true, firstSurname: true, secondSurname: true } },
+      },
+    });
+    return {
+      date: day,
+      data: rows.map((r) => ({
+        time: localTimeOf(r.startsAt, r.timeZone).localTime,
+        service: r.service,
+        confirmationCode: r.confirmationCode,
+        state: r.state,
+        initials: initialsOf(r.person),
+      })),
+    };
+  }
+
+  /**
+   * Checks a national in: the code and the date of birth must both match an
+   * appointment of this consulate for today (local date). The appointment
+   * becomes checked_in and gets a queue ticket; checking in again returns the
+   * same ticket.
+   */
+  async checkIn(ctx: RequestContext<KioskActor>, code: string, dateOfBirth: string) {
+    const now = this.clock.now();
+    const found = await this.prisma.appointment.findFirst({
+      where: { confirmationCode: code, consulateId: ctx.actor.consulateId },
+      select: {
+        id: true,
+        state: true,
+        version: true,
+        localDate: true,
+        timeZone: true,
+        startsAt: true,
+        service: true,
+        consulateId: true,
+        person: { select: { dateOfBirth: true } },
+      },
+    });
+    if (
+      !found ||
+      dateOnly(found.person.dateOfBirth) !== dateOfBirth ||
+      localDate(now, found.timeZone) !== dateOnly(found.localDate) ||
+      (found.state !== 'booked' && found.state !== 'checked_in')
+    ) {
+      throw new NotFoundError('Appointment', NO_MATCH);
+    }
+    const local = localTimeOf(found.startsAt, found.timeZone);
+    const appointment = {
+      time: local.localTime,
+      utcOffset: local.utcOffset,
+      service: found.service,
+      state: 'checked_in' as const,
+    };
+
+    const result = await this.prisma.$transaction(async (tx) => {
+      // Only one check-in wins; a concurrent one waits on the row, then finds it checked in.
+      const moved = await tx.appointment.updateMany({
+        where: { id: found.id, state: 'booked' },
+        data: { state: 'checked_in', checkedInAt: now, version: { increment: 1 } },
+      });
+      if (moved.count === 0) return null;
+      const ticket = await issueTicket(tx, ctx, {
+        consulateId: found.consulateId,
+        date: dateOnly(found.localDate),
+        service: found.service,
+        source: 'appointment',
+        appointmentId: found.id,
+        kioskId: ctx.actor.id,
+        at: now,
+      });
+      await recordAudit(tx, ctx, {
+        action: 'appointment.check_in',
+        entityType: 'appointment',
+        entityId: found.id,
+        consulateId: found.consulateId,
+        changedFields: ['state', 'checkedInAt'],
+        details: { from: 'booked', to: 'checked_in', ticketId: ticket.id },
+      });
+      return ticket;
+    });
+    if (result) return { created: true, body: { ticket: toTicketJson(result), appointment } };
+
+    const existing = await this.prisma.queueTicket.findUnique({
+      where: { appointmentId: found.id },
+      select: ticketSelect,
+    });
+    // Checked in at the counter, without a ticket: the kiosk cannot help.
+    if (!existing) throw new NotFoundError('Appointment', NO_MATCH);
+    return { created: false, body: { ticket: toTicketJson(existing), appointment } };
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { isoDate, uuid } from '../../lib/schemas.ts';
+import { MOBILE_VISIT_STATES } from './mobile-visits.states.ts';
+
+/** Filters of `GET /v1/mobile-visits`, shared with statistics. */
+export const mobileVisitFilterSchema = z.object({
+  consulateId: uuid.optional(),
+  state: z.enum(MOBILE_VISIT_STATES).optional(),
+  hostState: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter US state code, e.g. CA')
+    .optional(),
+  from: isoDate.optional().meta({ description: 'Visits with a day on or after this date.' }),
+  to: isoDate.optional().meta({ description: 'Visits with a day on or before this date.' }),
+});
+
+export type MobileVisitFilter = z.output<typeof mobileVisitFilterSchema>;
+
+const day = (d: string) => new Date(`${d}T00:00:00Z`);
+
+export function mobileVisitWhere(f: MobileVisitFilter): Prisma.MobileVisitWhereInput {
+  return {
+    AND: [
+      f.consulateId ? { consulateId: f.consulateId } : {},
+      f.state ? { state: f.state } : {},
+      f.hostState ? { hostState: f.hostState } : {},
+      f.from ? { lastDay: { gte: day(f.from) } } : {},
+      f.to ? { firstDay: { lte: day(f.to) } } : {},
+    ],
+  };
+}
