@@ -9,8 +9,10 @@
  *   - and, as the floor to compare with, a plain indexed count(*) of that
  *     consulate's requests submitted that month.
  * The measured consulate and month hold the same records at every size (a
- * fixed block of FIXED_REQUESTS requests and FIXED_CASES cases); everything
- * added with size lies in other consulates or other months. So the consulate
+ * fixed block of FIXED_REQUESTS requests and FIXED_CASES cases, which is also
+ * the consulate's whole live backlog); everything added with size lies in
+ * other consulates or other months, and is finished work, as years-old
+ * requests and cases are. So the consulate
  * figures should cost the same at every size if, and only if, they never scan
  * other consulates' rows or other months. Network figures grow with the rows of
  * the month across the network, which the output shows beside them.
@@ -36,7 +38,7 @@ const FIXED_CASES = 200;
 const KEEP_OUT = { from: '2024-05-30T00:00:00Z', to: '2024-07-03T00:00:00Z' };
 const MONTH = { from: '2024-06-01', to: '2024-06-30' };
 
-async function fill(url: string, requests: number): Promise<{ busiest: string; code: string }> {
+export async function fill(url: string, requests: number): Promise<{ busiest: string; code: string }> {
   const prisma = createPrismaClient(url, 2);
   await seed(prisma);
   await prisma.$disconnect();
@@ -78,8 +80,8 @@ async function fill(url: string, requests: number): Promise<{ busiest: string; c
     CROSS JOIN LATERAL (SELECT
       timestamptz '2021-07-01' + ((g * 69621::bigint) % (5 * 365 * 24 * 60)) * interval '1 minute' AS submitted,
       (ARRAY['passport','passport','passport','passport','passport','consular_id','consular_id','consular_id','birth_registration','gender_identity_recognition'])[1 + g % 10]::documentation_type AS type,
-      (ARRAY['delivered','delivered','delivered','delivered','delivered','delivered','delivered','issued','approved','under_review',
-             'submitted','needs_information','rejected','cancelled','delivered','delivered','delivered','delivered','delivered','delivered'])[1 + (g / 10) % 20]::documentation_state AS state,
+      -- Years-old requests are finished; the live backlog is the fixed block below.
+      (ARRAY['delivered','delivered','delivered','delivered','delivered','delivered','delivered','delivered','rejected','cancelled'])[1 + (g / 10) % 10]::documentation_state AS state,
       1 + g % 20 AS resolve_days) r
     WHERE NOT (p.consulate_id = (SELECT id FROM c WHERE i = 0) AND r.submitted >= '${KEEP_OUT.from}' AND r.submitted < '${KEEP_OUT.to}')`);
   // The fixed block: the target consulate's June 2024, the same at every size.
@@ -118,7 +120,7 @@ async function fill(url: string, requests: number): Promise<{ busiest: string; c
       timestamptz '2021-07-01' + ((g * 40692::bigint) % (5 * 365 * 24 * 60)) * interval '1 minute' AS opened,
       (enum_range(NULL::protection_category))[1 + g % 12] AS category,
       (enum_range(NULL::protection_priority))[1 + (g / 12) % 4] AS priority,
-      (ARRAY['closed','closed','closed','closed','closed','closed','resolved','in_progress','referred','open'])[1 + (g / 48) % 10]::protection_state AS state) x
+      (ARRAY['closed','closed','closed','closed','closed','closed','closed','closed','closed','resolved'])[1 + (g / 48) % 10]::protection_state AS state) x
     WHERE NOT (p.consulate_id = (SELECT id FROM c WHERE i = 0) AND x.opened >= '${KEEP_OUT.from}' AND x.opened < '${KEEP_OUT.to}')`);
   await client.query(`
     INSERT INTO protection_cases (id, reference, consulate_id, origin_consulate_id, category, priority, confidential, summary,

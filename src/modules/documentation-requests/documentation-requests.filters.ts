@@ -8,6 +8,7 @@ import {
   DOCUMENTATION_FLAGS,
   DOCUMENTATION_STATES,
   FINAL_STATES,
+  OPEN_STATES,
   UNRESOLVED_STATES,
 } from './documentation-requests.states.ts';
 
@@ -83,8 +84,9 @@ export function documentationWhere(db: Db, f: DocumentationFilter, now: Date): P
       f.personId ? { personId: f.personId } : {},
       words.length ? { person: { AND: words.map((w) => ({ nameSearch: { contains: w } })) } } : {},
       f.reference ? { reference: { startsWith: f.reference.toUpperCase() } } : {},
+      // A positive list of states, so the (consulate_id, state, submitted_at) index serves the backlog.
       f.open === true
-        ? { state: { notIn: [...FINAL_STATES] } }
+        ? { state: { in: [...OPEN_STATES] } }
         : f.open === false
           ? { state: { in: [...FINAL_STATES] } }
           : {},

@@ -22,6 +22,8 @@ export type DocumentationFlag = (typeof DOCUMENTATION_FLAGS)[number];
 export const UNRESOLVED_STATES: readonly DocumentationState[] = ['submitted', 'under_review', 'needs_information'];
 /** Nothing more will happen. */
 export const FINAL_STATES: readonly DocumentationState[] = ['delivered', 'rejected', 'cancelled'];
+/** Work in hand (the backlog): every state but the final ones. */
+export const OPEN_STATES: readonly DocumentationState[] = DOCUMENTATION_STATES.filter((s) => !FINAL_STATES.includes(s));
 
 export interface Transition {
   readonly from: DocumentationState;

@@ -140,7 +140,8 @@ export class StatsService {
 
   private async figures(slices: Slice[]) {
     const now = this.clock.now();
-    const docs = await this.documentation(slices, now);
+    const turnaround = await this.turnaround(slices);
+    const docs = await this.documentation(slices, now, turnaround);
     const protection = await this.protection(slices, now);
     const service = await this.service(slices, now);
     const perConsulate = new Map(
@@ -149,7 +150,7 @@ export class StatsService {
         { documentation: docs.get(s.id)!, protection: protection.get(s.id)!, service: service.get(s.id)! },
       ]),
     );
-    return { perConsulate, totals: await this.totals(slices, perConsulate, now) };
+    return { perConsulate, totals: this.totals(slices, perConsulate, turnaround) };
   }
 
   // --- documentation ------------------------------------------------------
@@ -175,7 +176,7 @@ export class StatsService {
     );
   }
 
-  private async documentation(slices: Slice[], now: Date) {
+  private async documentation(slices: Slice[], now: Date, turnaround: Map<string, Percentiles>) {
     const period = (field: 'submitted' | 'issued' | 'resolved' | 'cancelled') => (s: Slice) => ({
       consulateId: s.id,
       [`${field}From`]: iso(s.start),
@@ -226,7 +227,6 @@ export class StatsService {
       for (const s of slices) byAge.get(s.id)![bucket] = counted.get(s.id)!.total!;
     }
 
-    const turnaround = await this.turnaround(slices);
     const resolved = await this.countDocs(slices, now, period('resolved'), null, []);
     const within = await this.countDocs(
       slices,
@@ -303,8 +303,13 @@ export class StatsService {
         percentile_cont(0.9) WITHIN GROUP (ORDER BY d.turnaround_business_days) AS p90_bd
       FROM unnest(${slices.map((s) => s.id)}::uuid[], ${slices.map((s) => s.start)}::timestamptz[], ${slices.map((s) => s.end)}::timestamptz[])
         AS p(consulate_id, period_start, period_end)
-      JOIN documentation_requests d
-        ON d.consulate_id = p.consulate_id AND d.issued_at >= p.period_start AND d.issued_at < p.period_end
+      -- LATERAL: one index range scan per consulate (a plain join hashes the whole table).
+      CROSS JOIN LATERAL (
+        SELECT r.consulate_id, r.type, r.turnaround_days, r.turnaround_business_days
+        FROM documentation_requests r
+        WHERE r.consulate_id = p.consulate_id AND r.issued_at >= p.period_start AND r.issued_at < p.period_end
+        OFFSET 0 -- keeps the planner from flattening it back into that join
+      ) d
       GROUP BY GROUPING SETS ((d.consulate_id, d.type), (d.type))`;
     const round = (v: number | null) => (v === null ? null : Math.round(Number(v) * 10) / 10);
     return new Map<string, Percentiles>(
@@ -495,7 +500,7 @@ export class StatsService {
   }
 
   /** Network totals: sums of the consulates' counts, drilling down to each consulate's list. */
-  private async totals(slices: Slice[], perConsulate: Map<string, Figures>, _now: Date): Promise<Figures> {
+  private totals(slices: Slice[], perConsulate: Map<string, Figures>, network: Map<string, Percentiles>): Figures {
     const sum = (pick: (f: Figures) => unknown): unknown => {
       const parts = slices.map((s) => pick(perConsulate.get(s.id)!));
       const first = parts[0];
@@ -524,7 +529,6 @@ export class StatsService {
     };
     const totals = sum((f) => f) as Figures;
     // Ratios and percentiles are recomputed over the network population, not summed.
-    const network = await this.turnaround(slices);
     for (const t of DOCUMENTATION_TYPES) {
       Object.assign(totals.documentation.turnaround[t]!, network.get(`*:${t}`) ?? EMPTY_PERCENTILES);
     }
