@@ -4,13 +4,7 @@ import { Prisma, type PrismaClient, type Tx } from '../../db/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { localDate, nextDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  PreconditionFailedError,
-} from '../../lib/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { decodeCursor, toPage } from '../../lib/pagination.ts';
 import { datesBetween, daysBetween, localTimeOf } from '../../lib/slots.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
@@ -35,10 +29,9 @@ import type {
   markNoShowsBody,
 } from './appointments.schemas.ts';
 import {
-  APPOINTMENT_REASON_REQUIRED,
+  APPOINTMENT_MACHINE,
   allowedAppointmentTargets,
   DAY_HOLDING_STATES,
-  findAppointmentTransition,
   type AppointmentState,
 } from './appointments.states.ts';
 
@@ -326,29 +319,12 @@ export class AppointmentsService {
     reason: string | undefined,
   ): Promise<AppointmentJson> {
     assertCan(ctx.actor, 'appointments:write');
-    if (APPOINTMENT_REASON_REQUIRED.has(to) && !reason) {
-      throw new BadRequestError(`A reason is required to move an appointment to ${to}.`, [
-        { path: 'body.reason', message: `is required for ${to}` },
-      ]);
-    }
+    APPOINTMENT_MACHINE.assertReason(to, reason);
     const now = this.clock.now();
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (current.version !== version) throw new PreconditionFailedError();
-      const transition = findAppointmentTransition(current.state, to);
-      if (!transition) {
-        const allowed = allowedAppointmentTargets(current.state);
-        throw new ConflictError(
-          `An appointment in state ${current.state} cannot move to ${to}. Allowed: ${allowed.length ? allowed.join(', ') : 'none (final state)'}.`,
-          'illegal-transition',
-          { currentState: current.state, allowedTransitions: allowed },
-        );
-      }
-      if (!transition.roles.includes(ctx.actor.role)) {
-        throw new ForbiddenError(
-          `Moving an appointment to ${to} needs one of the roles: ${transition.roles.join(', ')}.`,
-        );
-      }
+      const transition = APPOINTMENT_MACHINE.authorize(current.state, to, ctx.actor.role);
       const local = localTimeOf(current.startsAt, current.timeZone);
       if (transition.guard === 'on_the_day' && localDate(now, current.timeZone) !== local.localDate) {
         throw new ConflictError(

@@ -1,3 +1,4 @@
+import { stateMachine } from '../../lib/state-machine.ts';
 import type { Role } from '../../lib/access.ts';
 
 /** SPEC §2: the appointment state machine, as data. */
@@ -38,17 +39,11 @@ export const APPOINTMENT_TRANSITIONS: readonly AppointmentTransition[] = [
   { from: 'checked_in', to: 'cancelled', roles: STAFF, reasonRequired: true, freesCapacity: true },
 ];
 
-export const APPOINTMENT_REASON_REQUIRED: ReadonlySet<AppointmentState> = new Set(
-  APPOINTMENT_TRANSITIONS.filter((t) => t.reasonRequired).map((t) => t.to),
+/** The table with the checks every transition makes (reason, move, role). */
+export const APPOINTMENT_MACHINE = stateMachine<AppointmentState, AppointmentTransition>(
+  'an appointment',
+  APPOINTMENT_TRANSITIONS,
 );
-
-export function findAppointmentTransition(
-  from: AppointmentState,
-  to: AppointmentState,
-): AppointmentTransition | undefined {
-  return APPOINTMENT_TRANSITIONS.find((t) => t.from === from && t.to === to);
-}
-
-export function allowedAppointmentTargets(from: AppointmentState): AppointmentState[] {
-  return APPOINTMENT_TRANSITIONS.filter((t) => t.from === from).map((t) => t.to);
-}
+export const APPOINTMENT_REASON_REQUIRED = APPOINTMENT_MACHINE.reasonRequired;
+export const findAppointmentTransition = APPOINTMENT_MACHINE.find;
+export const allowedAppointmentTargets = APPOINTMENT_MACHINE.allowed;

@@ -5,17 +5,12 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { businessDaysBetween, localDate, type BusinessCalendar } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  PreconditionFailedError,
-} from '../../lib/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { assertAssignee } from '../staff/staff.repository.ts';
 import { loadCalendar, loadCalendars } from '../consulates/holidays.repository.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
 import { documentationWhere } from './documentation-requests.filters.ts';
@@ -35,10 +30,9 @@ import type {
   updateDocumentationRequestBody,
 } from './documentation-requests.schemas.ts';
 import {
+  DOCUMENTATION_MACHINE,
   allowedTargets,
   FINAL_STATES,
-  findTransition,
-  REASON_REQUIRED,
   UNRESOLVED_STATES,
   type DocumentationFlag,
   type DocumentationState,
@@ -376,17 +370,13 @@ export class DocumentationRequestsService {
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (staffId !== null) {
-        const staff = await tx.staffMember.findFirst({
-          where: { id: staffId, consulateId: current.consulateId, active: true },
-          select: { role: true },
+        await assertAssignee(tx, {
+          consulateId: current.consulateId,
+          staffId,
+          roles: ['documentation_officer', 'supervisor'],
+          work: 'Documentation requests',
+          roleNames: 'documentation officers or supervisors',
         });
-        if (!staff)
-          throw new NotFoundError('Staff member', 'No active staff member with this id at the request’s consulate.');
-        if (staff.role !== 'documentation_officer' && staff.role !== 'supervisor') {
-          throw new BadRequestError('Documentation requests are assigned to documentation officers or supervisors.', [
-            { path: 'body.staffId', message: 'must be a documentation officer or supervisor of the consulate' },
-          ]);
-        }
       }
       const row = await updateRequestAtVersion(tx, id, current.version, { assignedToId: staffId });
       if (!row) throw new PreconditionFailedError('The request changed while it was being assigned: retry.');
@@ -421,27 +411,12 @@ export class DocumentationRequestsService {
     reason: string | undefined,
   ): Promise<RequestJson> {
     assertCan(ctx.actor, 'documentation:write');
-    if (REASON_REQUIRED.has(to) && !reason) {
-      throw new BadRequestError(`A reason is required to move a request to ${to}.`, [
-        { path: 'body.reason', message: `is required for ${to}` },
-      ]);
-    }
+    DOCUMENTATION_MACHINE.assertReason(to, reason);
     const now = this.clock.now();
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (current.version !== version) throw new PreconditionFailedError();
-      const transition = findTransition(current.state, to);
-      if (!transition) {
-        const allowed = allowedTargets(current.state);
-        throw new ConflictError(
-          `A request in state ${current.state} cannot move to ${to}. Allowed: ${allowed.length ? allowed.join(', ') : 'none (final state)'}.`,
-          'illegal-transition',
-          { currentState: current.state, allowedTransitions: allowed },
-        );
-      }
-      if (!transition.roles.includes(ctx.actor.role)) {
-        throw new ForbiddenError(`Moving a request to ${to} needs one of the roles: ${transition.roles.join(', ')}.`);
-      }
+      const transition = DOCUMENTATION_MACHINE.authorize(current.state, to, ctx.actor.role);
       for (const flag of transition.blockedBy ?? []) {
         if (flagsOf(current).includes(flag)) {
           throw new ConflictError(

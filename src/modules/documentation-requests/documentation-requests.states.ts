@@ -1,3 +1,4 @@
+import { stateMachine } from '../../lib/state-machine.ts';
 import type { Role } from '../../lib/access.ts';
 
 /** SPEC §2: the documentation request state machine, as data. */
@@ -54,14 +55,9 @@ export const TRANSITIONS: readonly Transition[] = [
 ];
 
 /** States that always need a reason to enter (checked before anything is read). */
-export const REASON_REQUIRED: ReadonlySet<DocumentationState> = new Set(
-  TRANSITIONS.filter((t) => t.reasonRequired).map((t) => t.to),
-);
 
-export function findTransition(from: DocumentationState, to: DocumentationState): Transition | undefined {
-  return TRANSITIONS.find((t) => t.from === from && t.to === to);
-}
-
-export function allowedTargets(from: DocumentationState): DocumentationState[] {
-  return TRANSITIONS.filter((t) => t.from === from).map((t) => t.to);
-}
+/** The table with the checks every transition makes (reason, move, role). */
+export const DOCUMENTATION_MACHINE = stateMachine<DocumentationState, Transition>('a request', TRANSITIONS);
+export const REASON_REQUIRED = DOCUMENTATION_MACHINE.reasonRequired;
+export const findTransition = DOCUMENTATION_MACHINE.find;
+export const allowedTargets = DOCUMENTATION_MACHINE.allowed;

@@ -9,7 +9,6 @@ import type { Clock } from '../../lib/clock.ts';
 import {
   BadRequestError,
   ConflictError,
-  ForbiddenError,
   NotFoundError,
   PreconditionFailedError,
   type FieldError,
@@ -36,11 +35,10 @@ import type {
   updateMobileVisitBody,
 } from './mobile-visits.schemas.ts';
 import {
+  VISIT_MACHINE,
   allowedVisitTargets,
   ATTENDANCE_STATES,
   BOOKABLE_STATES,
-  findVisitTransition,
-  VISIT_REASON_REQUIRED,
   type MobileVisitState,
 } from './mobile-visits.states.ts';
 
@@ -286,29 +284,12 @@ export class MobileVisitsService {
     reason: string | undefined,
   ): Promise<VisitJson & { cancelledAppointments: AppointmentJson[] }> {
     assertCan(ctx.actor, 'mobile_visits:write');
-    if (VISIT_REASON_REQUIRED.has(to) && !reason) {
-      throw new BadRequestError(`A reason is required to move a mobile visit to ${to}.`, [
-        { path: 'body.reason', message: `is required for ${to}` },
-      ]);
-    }
+    VISIT_MACHINE.assertReason(to, reason);
     const now = this.clock.now();
     return this.prisma.$transaction(async (tx) => {
       const current = await this.lockVisible(tx, ctx, id);
       if (current.version !== version) throw new PreconditionFailedError();
-      const transition = findVisitTransition(current.state, to);
-      if (!transition) {
-        const allowed = allowedVisitTargets(current.state);
-        throw new ConflictError(
-          `A mobile visit in state ${current.state} cannot move to ${to}. Allowed: ${allowed.length ? allowed.join(', ') : 'none (final state)'}.`,
-          'illegal-transition',
-          { currentState: current.state, allowedTransitions: allowed },
-        );
-      }
-      if (!transition.roles.includes(ctx.actor.role)) {
-        throw new ForbiddenError(
-          `Moving a mobile visit to ${to} needs one of the roles: ${transition.roles.join(', ')}.`,
-        );
-      }
+      const transition = VISIT_MACHINE.authorize(current.state, to, ctx.actor.role);
       const today = localDate(now, current.timeZone);
       const firstDay = dateOnly(current.firstDay);
       const lastDay = dateOnly(current.lastDay);

@@ -1,3 +1,4 @@
+import { stateMachine } from '../../lib/state-machine.ts';
 import type { Role } from '../../lib/access.ts';
 
 /** SPEC §2: the mobile-consulate visit state machine, as data. */
@@ -40,14 +41,8 @@ export const VISIT_TRANSITIONS: readonly VisitTransition[] = [
   { from: 'in_progress', to: 'cancelled', roles: SUPERVISORS, reasonRequired: true, cancelsAppointments: true },
 ];
 
-export const VISIT_REASON_REQUIRED: ReadonlySet<MobileVisitState> = new Set(
-  VISIT_TRANSITIONS.filter((t) => t.reasonRequired).map((t) => t.to),
-);
-
-export function findVisitTransition(from: MobileVisitState, to: MobileVisitState): VisitTransition | undefined {
-  return VISIT_TRANSITIONS.find((t) => t.from === from && t.to === to);
-}
-
-export function allowedVisitTargets(from: MobileVisitState): MobileVisitState[] {
-  return VISIT_TRANSITIONS.filter((t) => t.from === from).map((t) => t.to);
-}
+/** The table with the checks every transition makes (reason, move, role). */
+export const VISIT_MACHINE = stateMachine<MobileVisitState, VisitTransition>('a mobile visit', VISIT_TRANSITIONS);
+export const VISIT_REASON_REQUIRED = VISIT_MACHINE.reasonRequired;
+export const findVisitTransition = VISIT_MACHINE.find;
+export const allowedVisitTargets = VISIT_MACHINE.allowed;

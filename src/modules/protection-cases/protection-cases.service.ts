@@ -16,6 +16,7 @@ import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts'
 import { caseWhere } from './protection-cases.filters.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
+import { assertAssignee } from '../staff/staff.repository.ts';
 import {
   appendCaseEvent,
   caseSelect,
@@ -36,10 +37,9 @@ import type {
   updateCaseBody,
 } from './protection-cases.schemas.ts';
 import {
+  CASE_MACHINE,
   allowedCaseTargets,
-  CASE_REASON_REQUIRED,
   CONFIDENTIAL_BY_DEFAULT,
-  findCaseTransition,
   REFERRAL_TRANSITIONS,
   type ProtectionState,
   type ReferralStatus,
@@ -263,17 +263,13 @@ export class ProtectionCasesService {
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (staffId !== null) {
-        const staff = await tx.staffMember.findFirst({
-          where: { id: staffId, consulateId: current.consulateId, active: true },
-          select: { role: true },
+        await assertAssignee(tx, {
+          consulateId: current.consulateId,
+          staffId,
+          roles: ['protection_officer', 'supervisor'],
+          work: 'Protection cases',
+          roleNames: 'protection officers or supervisors',
         });
-        if (!staff)
-          throw new NotFoundError('Staff member', 'No active staff member with this id at the case’s consulate.');
-        if (staff.role !== 'protection_officer' && staff.role !== 'supervisor') {
-          throw new BadRequestError('Protection cases are assigned to protection officers or supervisors.', [
-            { path: 'body.staffId', message: 'must be a protection officer or supervisor of the consulate' },
-          ]);
-        }
       }
       const row = await updateCaseAtVersion(tx, id, current.version, { assignedToId: staffId });
       if (!row) throw new PreconditionFailedError('The case changed while it was being assigned: retry.');
@@ -304,27 +300,12 @@ export class ProtectionCasesService {
     reason: string | undefined,
   ): Promise<CaseJson> {
     assertCan(ctx.actor, 'protection:write');
-    if (CASE_REASON_REQUIRED.has(to) && !reason) {
-      throw new BadRequestError(`A reason is required to move a case to ${to}.`, [
-        { path: 'body.reason', message: `is required for ${to}` },
-      ]);
-    }
+    CASE_MACHINE.assertReason(to, reason);
     const now = this.clock.now();
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (current.version !== version) throw new PreconditionFailedError();
-      const transition = findCaseTransition(current.state, to);
-      if (!transition) {
-        const allowed = allowedCaseTargets(current.state);
-        throw new ConflictError(
-          `A case in state ${current.state} cannot move to ${to}. Allowed: ${allowed.join(', ') || 'none'}.`,
-          'illegal-transition',
-          { currentState: current.state, allowedTransitions: allowed },
-        );
-      }
-      if (!transition.roles.includes(ctx.actor.role)) {
-        throw new ForbiddenError(`Moving a case to ${to} needs one of the roles: ${transition.roles.join(', ')}.`);
-      }
+      CASE_MACHINE.authorize(current.state, to, ctx.actor.role);
       const data: Prisma.ProtectionCaseUncheckedUpdateManyInput = { state: to };
       if (current.state === 'open' && current.firstActionAt === null) data.firstActionAt = now;
       if (to === 'resolved') data.resolvedAt = now;

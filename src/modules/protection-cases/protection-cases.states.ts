@@ -1,3 +1,4 @@
+import { stateMachine } from '../../lib/state-machine.ts';
 import type { Role } from '../../lib/access.ts';
 
 /** SPEC §2: the protection case state machine, as data. */
@@ -56,18 +57,6 @@ export const CASE_TRANSITIONS: readonly CaseTransition[] = [
   { from: 'reopened', to: 'in_progress', roles: TEAM },
 ];
 
-export const CASE_REASON_REQUIRED: ReadonlySet<ProtectionState> = new Set(
-  CASE_TRANSITIONS.filter((t) => t.reasonRequired).map((t) => t.to),
-);
-
-export function findCaseTransition(from: ProtectionState, to: ProtectionState): CaseTransition | undefined {
-  return CASE_TRANSITIONS.find((t) => t.from === from && t.to === to);
-}
-
-export function allowedCaseTargets(from: ProtectionState): ProtectionState[] {
-  return CASE_TRANSITIONS.filter((t) => t.from === from).map((t) => t.to);
-}
-
 /** Referral status: sent → accepted | declined; accepted → completed. */
 export const REFERRAL_STATUSES = ['sent', 'accepted', 'declined', 'completed'] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
@@ -77,3 +66,9 @@ export const REFERRAL_TRANSITIONS: Readonly<Record<ReferralStatus, readonly Refe
   declined: [],
   completed: [],
 };
+
+/** The table with the checks every transition makes (reason, move, role). */
+export const CASE_MACHINE = stateMachine<ProtectionState, CaseTransition>('a case', CASE_TRANSITIONS);
+export const CASE_REASON_REQUIRED = CASE_MACHINE.reasonRequired;
+export const findCaseTransition = CASE_MACHINE.find;
+export const allowedCaseTargets = CASE_MACHINE.allowed;

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { BadRequestError, NotFoundError } from '../../lib/errors.ts';
 
 export const staffSelect = {
   id: true,
@@ -52,4 +53,25 @@ export async function revokeSessionsOf(db: Db, staffId: string, reason: string):
     where: { staffId, revokedAt: null },
     data: { revokedAt: new Date(), revokedReason: reason },
   });
+}
+
+/**
+ * Checks that work of a consulate can be assigned to `staffId`: an active
+ * member of that consulate (404 otherwise — other consulates' staff are not
+ * disclosed) whose role is one of `roles` (400 otherwise).
+ */
+export async function assertAssignee(
+  db: Db,
+  input: { consulateId: string; staffId: string; roles: readonly StaffRow['role'][]; work: string; roleNames: string },
+): Promise<void> {
+  const staff = await db.staffMember.findFirst({
+    where: { id: input.staffId, consulateId: input.consulateId, active: true },
+    select: { role: true },
+  });
+  if (!staff) throw new NotFoundError('Staff member', 'No active staff member with this id at the consulate.');
+  if (!input.roles.includes(staff.role)) {
+    throw new BadRequestError(`${input.work} are assigned to ${input.roleNames}.`, [
+      { path: 'body.staffId', message: `must be one of the consulate’s ${input.roleNames}` },
+    ]);
+  }
 }
