@@ -60,4 +60,28 @@ describe('configuration', () => {
       (config as { port: number }).port = 1;
     }).toThrow(TypeError);
   });
+
+  it('takes deadline rules as JSON merged over the defaults, and names the variable when they are wrong', () => {
+    const config = toAppConfig(
+      parseEnv({
+        DATABASE_URL: 'postgresql://u@h/db',
+        JWT_SECRET: SECRET,
+        DOCUMENTATION_DEADLINES: '{"birth_registration":{"resolve":15,"information":5}}',
+        PROTECTION_FIRST_ACTION_HOURS: '{"urgent":12}',
+      }),
+    );
+    expect(config.documentationDeadlines.birth_registration).toEqual({ resolve: 15, information: 5 });
+    expect(config.documentationDeadlines.passport).toEqual({ resolve: 10, information: 3 });
+    expect(config.protectionFirstActionHours).toEqual({ urgent: 12, high: 72, normal: 240, low: 720 });
+    expect(
+      problems({ DATABASE_URL: 'postgresql://u@h/db', JWT_SECRET: SECRET, DOCUMENTATION_DEADLINES: '{oops' })[0],
+    ).toMatch(/^DOCUMENTATION_DEADLINES: must be JSON/);
+    expect(
+      problems({
+        DATABASE_URL: 'postgresql://u@h/db',
+        JWT_SECRET: SECRET,
+        PROTECTION_FIRST_ACTION_HOURS: '{"urgent":0}',
+      })[0],
+    ).toMatch(/^PROTECTION_FIRST_ACTION_HOURS/);
+  });
 });
