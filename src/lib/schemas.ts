@@ -6,6 +6,9 @@ export const uuid = z.uuid().meta({ format: 'uuid' });
 
 export const idParams = z.object({ id: uuid });
 
+/** `If-Match` on PATCH and transitions: the ETag last read (428 when missing, 412 when stale). */
+export const ifMatchHeaders = z.object({ 'if-match': z.string().max(100).optional() });
+
 /** A calendar date, `YYYY-MM-DD`, that really exists (no 2026-02-30). */
 export const isoDate = z.iso.date();
 

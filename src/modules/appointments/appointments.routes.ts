@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import {
   appointmentListQuery,
   appointmentListResponse,
@@ -15,8 +14,6 @@ import {
   markNoShowsResponse,
 } from './appointments.schemas.ts';
 import { AppointmentsService } from './appointments.service.ts';
-
-const ifMatch = z.object({ 'if-match': z.string().max(100).optional() });
 
 export const appointmentsRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = new AppointmentsService(app.prisma, app.clock);
@@ -130,7 +127,7 @@ export const appointmentsRoutes: FastifyPluginAsyncZod = async (app) => {
           'booked → checked_in (on the day) → served; booked → no_show (after the slot ends); booked or checked_in → cancelled (reason required; frees the place). An illegal move is 409 naming the current state and the allowed ones.',
         security,
         params: idParams,
-        headers: ifMatch,
+        headers: ifMatchHeaders,
         body: appointmentTransitionBody,
         response: { 200: appointmentSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
-import { TooManyRequestsError } from '../../lib/errors.ts';
+import { rateLimited } from '../../plugins/rate-limit.ts';
 import { problemResponses } from '../../lib/schemas.ts';
 import { staffSchema } from '../staff/staff.schemas.ts';
 import { loginBody, logoutBody, refreshBody, tokenResponse } from './auth.schemas.ts';
@@ -31,18 +31,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/login',
     {
-      preHandler: async (request, reply) => {
-        for (const limiter of [perAddress, perAccount]) {
-          const limit = await limiter(request);
-          if (!limit.isAllowed && limit.isExceeded) {
-            reply.header('ratelimit-limit', String(limit.max)).header('ratelimit-remaining', '0');
-            throw new TooManyRequestsError(
-              `Too many login attempts: retry in ${limit.ttlInSeconds} seconds.`,
-              limit.ttlInSeconds,
-            );
-          }
-        }
-      },
+      preHandler: rateLimited('login attempts', perAddress, perAccount),
       schema: {
         tags: ['auth'],
         summary: 'Log in with email and password',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, isoDate, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, isoDate, problemResponses } from '../../lib/schemas.ts';
 import {
   consulateListQuery,
   consulateListResponse,
@@ -97,7 +97,7 @@ export const consulatesRoutes: FastifyPluginAsyncZod = async (app) => {
           'Admins change any field; the consulate’s supervisor changes address, phone and email. Requires If-Match.',
         security,
         params: idParams,
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: updateConsulateBody,
         response: { 200: consulateSchema, ...problemResponses(400, 401, 403, 404, 412, 428) },
       },
@@ -140,7 +140,7 @@ export const consulatesRoutes: FastifyPluginAsyncZod = async (app) => {
           'The whole list. Statutory deadlines of documentation requests that a changed day affects are recomputed at once. Send If-Match with the ETag of GET to avoid overwriting a concurrent edit.',
         security,
         params: idParams,
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: holidaysSchema,
         response: { 200: holidaysSchema, ...problemResponses(400, 401, 403, 404, 412) },
       },

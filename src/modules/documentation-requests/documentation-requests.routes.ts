@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import {
   assignBody,
   clearFlagBody,
@@ -16,8 +15,6 @@ import {
   updateDocumentationRequestBody,
 } from './documentation-requests.schemas.ts';
 import { DocumentationRequestsService } from './documentation-requests.service.ts';
-
-const ifMatch = z.object({ 'if-match': z.string().max(100).optional() });
 
 export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = new DocumentationRequestsService(app.prisma, app.config, app.clock);
@@ -93,7 +90,7 @@ export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) =>
         summary: 'Change details, fee or emergency flag before approval (If-Match)',
         security,
         params: idParams,
-        headers: ifMatch,
+        headers: ifMatchHeaders,
         body: updateDocumentationRequestBody,
         response: { 200: documentationRequestSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },
@@ -116,7 +113,7 @@ export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) =>
           'submitted → under_review ⇄ needs_information; under_review → approved → issued → delivered; rejected (from under_review or needs_information; supervisors) and cancelled (before approval). A reason is required for rejected, cancelled and needs_information. An illegal move is 409 naming the current state and the allowed ones.',
         security,
         params: idParams,
-        headers: ifMatch,
+        headers: ifMatchHeaders,
         body: transitionBody,
         response: { 200: documentationRequestSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },

@@ -429,12 +429,14 @@ export class DocumentationRequestsService {
         }
       }
 
+      // One calendar for the turnaround, the deadline and the answer.
+      const calendar = await loadCalendar(tx, current.consulateId);
       const data: Prisma.DocumentationRequestUncheckedUpdateManyInput = { state: to };
       if ((to === 'approved' || to === 'rejected') && !current.resolvedAt) data.resolvedAt = now;
       if (to === 'cancelled') data.cancelledAt = now;
       if (to === 'issued') {
         data.issuedAt = now;
-        Object.assign(data, turnaround(current.submittedAt, now, await loadCalendar(tx, current.consulateId)));
+        Object.assign(data, turnaround(current.submittedAt, now, calendar));
         if (current.type === 'gender_identity_recognition') {
           data.details = await this.applyGenderIdentity(tx, ctx, current);
         }
@@ -450,7 +452,6 @@ export class DocumentationRequestsService {
         reason: reason ?? null,
         at: now,
       });
-      const calendar = await loadCalendar(tx, updated.consulateId);
       await refreshDueDates(tx, [updated], calendar, now);
       await recordAudit(tx, ctx, {
         action: 'documentation_request.transition',
@@ -461,7 +462,7 @@ export class DocumentationRequestsService {
         // Reasons are free text that may name people: they stay in the timeline.
         details: { from: current.state, to },
       });
-      return this.render(tx, (await findRequest(tx, { id }))!);
+      return this.render(tx, (await findRequest(tx, { id }))!, calendar);
     });
   }
 
@@ -596,9 +597,9 @@ export class DocumentationRequestsService {
     return row;
   }
 
-  private async render(db: PrismaClient | Tx, row: RequestRow): Promise<RequestJson> {
+  private async render(db: PrismaClient | Tx, row: RequestRow, known?: BusinessCalendar): Promise<RequestJson> {
     // Sequential: queries of one interactive transaction share its connection.
-    const calendar = await loadCalendar(db, row.consulateId);
+    const calendar = known ?? (await loadCalendar(db, row.consulateId));
     const transitions = await transitionsOf(db, [row.id]);
     return toRequestJson(row, transitions.get(row.id) ?? [], calendar, this.clock.now());
   }

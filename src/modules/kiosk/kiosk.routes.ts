@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { kioskContext } from '../../plugins/auth.ts';
-import { TooManyRequestsError } from '../../lib/errors.ts';
+import { rateLimited } from '../../plugins/rate-limit.ts';
 import { problemResponses } from '../../lib/schemas.ts';
 import { kioskTokenBody, kioskTokenResponse } from '../kiosks/kiosks.schemas.ts';
 import { KiosksService } from '../kiosks/kiosks.service.ts';
@@ -40,17 +40,10 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     timeWindow: 60_000,
     keyGenerator: (r) => `kiosk-check-in:${r.actor?.id ?? r.ip}`,
   });
-  const limited = (limiter: typeof tokenLimit, what: string) => async (request: Parameters<typeof limiter>[0]) => {
-    const limit = await limiter(request);
-    if (!limit.isAllowed && limit.isExceeded) {
-      throw new TooManyRequestsError(`Too many ${what}: retry in ${limit.ttlInSeconds} seconds.`, limit.ttlInSeconds);
-    }
-  };
-
   app.post(
     '/token',
     {
-      preHandler: [limited(tokenLimit, 'token requests')],
+      preHandler: [rateLimited('token requests', tokenLimit)],
       schema: {
         tags,
         summary: 'Exchange the kiosk’s id and secret for a short-lived kiosk token',
@@ -66,7 +59,7 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     '/request-status',
     {
       onRequest: [app.authenticateKiosk],
-      preHandler: [limited(statusLimit, 'status look-ups from this kiosk')],
+      preHandler: [rateLimited('status look-ups from this kiosk', statusLimit)],
       schema: {
         tags,
         summary: 'A documentation request’s state and next step (English, or Spanish with Accept-Language: es)',
@@ -141,7 +134,7 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     '/check-ins',
     {
       onRequest: [app.authenticateKiosk],
-      preHandler: [limited(checkInLimit, 'check-in attempts from this kiosk')],
+      preHandler: [rateLimited('check-in attempts from this kiosk', checkInLimit)],
       config: { idempotent: true },
       schema: {
         tags,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import { appointmentSchema } from '../appointments/appointments.schemas.ts';
 import {
   attendanceBody,
@@ -14,8 +14,6 @@ import {
   visitTransitionBody,
 } from './mobile-visits.schemas.ts';
 import { MobileVisitsService } from './mobile-visits.service.ts';
-
-const ifMatch = z.object({ 'if-match': z.string().max(100).optional() });
 
 const transitionResult = mobileVisitSchema
   .extend({
@@ -103,7 +101,7 @@ export const mobileVisitsRoutes: FastifyPluginAsyncZod = async (app) => {
           'Venue, address, host city and state, and capacity at any time before it starts; days, hours, slot length, time zone and services only while no appointment is booked.',
         security,
         params: idParams,
-        headers: ifMatch,
+        headers: ifMatchHeaders,
         body: updateMobileVisitBody,
         response: { 200: mobileVisitSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },
@@ -126,7 +124,7 @@ export const mobileVisitsRoutes: FastifyPluginAsyncZod = async (app) => {
           'planned → confirmed → in_progress (from its first day) → completed (from its last day); cancelled from planned, confirmed or in_progress, with a reason: its booked and checked-in appointments are cancelled and listed in `cancelledAppointments`.',
         security,
         params: idParams,
-        headers: ifMatch,
+        headers: ifMatchHeaders,
         body: visitTransitionBody,
         response: { 200: transitionResult, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import {
   createPersonBody,
   personListQuery,
@@ -88,7 +87,7 @@ export const personsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Update a person (If-Match)',
         security,
         params: idParams,
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: updatePersonBody,
         response: { 200: personSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },

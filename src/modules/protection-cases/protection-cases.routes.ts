@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, paginationQuery, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, paginationQuery, problemResponses } from '../../lib/schemas.ts';
 import {
   assignCaseBody,
   caseListQuery,
@@ -25,8 +25,6 @@ import {
   updateCaseBody,
 } from './protection-cases.schemas.ts';
 import { ProtectionCasesService, type CaseJson } from './protection-cases.service.ts';
-
-const ifMatch = z.object({ 'if-match': z.string().max(100).optional() });
 
 export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = new ProtectionCasesService(app.prisma, app.config, app.clock);
@@ -108,7 +106,7 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change summary, category, priority or the linked person (If-Match)',
         security,
         params: idParams,
-        headers: ifMatch,
+        headers: ifMatchHeaders,
         body: updateCaseBody,
         response: caseOut(200),
       },
@@ -142,7 +140,7 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
           ...(description ? { description } : {}),
           security,
           params: idParams,
-          headers: ifMatch,
+          headers: ifMatchHeaders,
           body,
           response: caseOut(200),
         },
@@ -267,7 +265,7 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change a referral’s status: sent → accepted | declined; accepted → completed (If-Match)',
         security,
         params: referralParams,
-        headers: ifMatch,
+        headers: ifMatchHeaders,
         body: referralUpdateBody,
         response: { 200: referralSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },

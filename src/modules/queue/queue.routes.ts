@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import {
   callNextBody,
   queueListQuery,
@@ -62,7 +61,7 @@ export const queueRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Mark a called ticket served or absent (If-Match)',
         security,
         params: idParams,
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: ticketTransitionBody,
         response: { 200: ticketSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },

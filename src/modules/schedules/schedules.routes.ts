@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import { scheduleBody, scheduleSchema } from './schedules.schemas.ts';
 import { SchedulesService } from './schedules.service.ts';
 
@@ -45,7 +44,7 @@ export const schedulesRoutes: FastifyPluginAsyncZod = async (app) => {
           'The whole schedule. Services must be among the consulate’s services. Send If-Match with the ETag of GET (“0” before the first schedule) to avoid overwriting a concurrent edit. Booked appointments keep their times.',
         security,
         params: idParams,
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: scheduleBody,
         response: { 200: scheduleSchema, ...problemResponses(400, 401, 403, 404, 412) },
       },

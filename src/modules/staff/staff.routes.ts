@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, problemResponses } from '../../lib/schemas.ts';
+import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import { createStaffBody, staffListQuery, staffListResponse, staffSchema, updateStaffBody } from './staff.schemas.ts';
 import { StaffService } from './staff.service.ts';
-
-const ifMatchHeaders = z.object({ 'if-match': z.string().max(100).optional() });
 
 export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = new StaffService(app.prisma);
