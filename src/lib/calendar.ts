@@ -14,6 +14,12 @@ export interface BusinessCalendar {
 
 const day = (date: string) => DateTime.fromISO(date, { zone: 'UTC' });
 
+/** The `YYYY-MM-DD` of a DATE column's value (Prisma reads it as UTC midnight). */
+export const dateOf = (value: Date): string => value.toISOString().slice(0, 10);
+
+/** A `YYYY-MM-DD` as the value Prisma writes to a DATE column. */
+export const dateValue = (date: string): Date => new Date(`${date}T00:00:00Z`);
+
 export function isBusinessDay(date: string, calendar: BusinessCalendar): boolean {
   return day(date).weekday <= 5 && !calendar.holidays.has(date);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { booleanQuery, isoDate, uuid } from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
@@ -23,16 +24,17 @@ export const appointmentFilterSchema = z.object({
 
 export type AppointmentFilter = z.output<typeof appointmentFilterSchema>;
 
-const day = (d: string) => new Date(`${d}T00:00:00Z`);
-
 export function appointmentWhere(f: AppointmentFilter, now: Date): Prisma.AppointmentWhereInput {
   return {
     AND: [
       f.consulateId ? { consulateId: f.consulateId } : {},
-      f.date ? { localDate: day(f.date) } : {},
+      f.date ? { localDate: dateValue(f.date) } : {},
       f.dateFrom || f.dateTo
         ? {
-            localDate: { ...(f.dateFrom ? { gte: day(f.dateFrom) } : {}), ...(f.dateTo ? { lte: day(f.dateTo) } : {}) },
+            localDate: {
+              ...(f.dateFrom ? { gte: dateValue(f.dateFrom) } : {}),
+              ...(f.dateTo ? { lte: dateValue(f.dateTo) } : {}),
+            },
           }
         : {},
       f.mobileVisitId === 'none' ? { mobileVisitId: null } : f.mobileVisitId ? { mobileVisitId: f.mobileVisitId } : {},

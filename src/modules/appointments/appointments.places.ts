@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { dateOf } from '../../lib/calendar.ts';
 import type { ConsularService } from '../../generated/prisma/enums.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { localTimeOf, slotsOfInterval, wallTimeToInstant, weekdayOf, type SlotTime } from '../../lib/slots.ts';
@@ -41,8 +42,6 @@ export type Place = OfficePlace | VisitPlace;
 export type DayPlan =
   { open: true; slots: SlotTime[] } | { open: false; why: 'holiday' | 'no_hours' | 'not_a_visit_day' };
 
-const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
-
 /**
  * The office of a consulate, with its schedule and its holidays between two
  * local dates. 404 when the consulate does not exist.
@@ -80,9 +79,9 @@ export function visitPlace(visit: VisitRow): VisitPlace {
     timeZone: visit.timeZone,
     slotMinutes: visit.slotMinutes,
     capacities: new Map(visit.services.map((s) => [s, visit.capacityPerSlot])),
-    days: new Map(visit.days.map((d) => [dateOnly(d.date), { opens: d.opens, closes: d.closes }])),
-    firstDay: dateOnly(visit.firstDay),
-    lastDay: dateOnly(visit.lastDay),
+    days: new Map(visit.days.map((d) => [dateOf(d.date), { opens: d.opens, closes: d.closes }])),
+    firstDay: dateOf(visit.firstDay),
+    lastDay: dateOf(visit.lastDay),
     notBookable: BOOKABLE_STATES.includes(visit.state)
       ? null
       : {

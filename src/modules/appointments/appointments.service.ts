@@ -2,7 +2,7 @@ import { appointmentWhere } from './appointments.filters.ts';
 import type { z } from 'zod';
 import { Prisma, type PrismaClient, type Tx } from '../../db/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
-import { localDate, nextDate } from '../../lib/calendar.ts';
+import { dateOf, dateValue, localDate, nextDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { decodeCursor, toPage } from '../../lib/pagination.ts';
@@ -46,9 +46,6 @@ export const AVAILABILITY_MAX_DAYS = 31;
 // Bookings of one slot queue on its counter row; give them time to get a connection and the lock.
 const BOOKING_TX = { maxWait: 10_000, timeout: 20_000 };
 
-const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
-const asDate = (d: string) => new Date(`${d}T00:00:00Z`);
-
 export function toAppointmentJson(row: AppointmentRow) {
   const local = localTimeOf(row.startsAt, row.timeZone);
   return {
@@ -60,7 +57,7 @@ export function toAppointmentJson(row: AppointmentRow) {
     service: row.service,
     startsAt: row.startsAt.toISOString(),
     endsAt: row.endsAt.toISOString(),
-    localDate: dateOnly(row.localDate),
+    localDate: dateOf(row.localDate),
     localTime: local.localTime,
     localStartsAt: local.localStartsAt,
     utcOffset: local.utcOffset,
@@ -145,7 +142,7 @@ export class AppointmentsService {
       where: {
         personId: person.id,
         service: input.service,
-        localDate: asDate(slot.localDate),
+        localDate: dateValue(slot.localDate),
         state: { in: [...DAY_HOLDING_STATES] },
       },
       select: { id: true },
@@ -163,7 +160,7 @@ export class AppointmentsService {
           service: input.service,
           startsAt: slot.startsAt,
           endsAt: slot.endsAt,
-          localDate: asDate(slot.localDate),
+          localDate: dateValue(slot.localDate),
           timeZone: place.timeZone,
           confirmationCode: newConfirmationCode(),
           bookedById: ctx.actor.id,
@@ -395,7 +392,7 @@ export class AppointmentsService {
     const now = this.clock.now();
     const where: Prisma.AppointmentWhereInput = {
       consulateId,
-      localDate: asDate(input.date),
+      localDate: dateValue(input.date),
       ...(input.mobileVisitId ? { mobileVisitId: input.mobileVisitId } : {}),
       state: 'booked',
     };

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../db/client.ts';
+import { dateOf, dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, assertInScope, can, type RequestContext } from '../../lib/access.ts';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
@@ -20,7 +21,7 @@ type UpdateInput = z.output<typeof updateConsulateBody>;
 export function toConsulateJson(row: ConsulateRow) {
   return {
     ...row,
-    openingDate: row.openingDate ? row.openingDate.toISOString().slice(0, 10) : null,
+    openingDate: row.openingDate ? dateOf(row.openingDate) : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -28,8 +29,7 @@ export function toConsulateJson(row: ConsulateRow) {
 
 export type ConsulateJson = ReturnType<typeof toConsulateJson>;
 
-const toDate = (d: string | null | undefined) =>
-  d === undefined ? undefined : d === null ? null : new Date(`${d}T00:00:00Z`);
+const toDate = (d: string | null | undefined) => (d === undefined ? undefined : d === null ? null : dateValue(d));
 
 export class ConsulatesService {
   constructor(private readonly prisma: PrismaClient) {}

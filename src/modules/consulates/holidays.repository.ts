@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { dateOf, dateValue } from '../../lib/calendar.ts';
 import type { BusinessCalendar } from '../../lib/calendar.ts';
 
 export interface HolidayRow {
@@ -12,14 +13,14 @@ export async function listHolidays(db: Db, consulateId: string): Promise<Holiday
     orderBy: { date: 'asc' },
     select: { date: true, name: true },
   });
-  return rows.map((r) => ({ date: r.date.toISOString().slice(0, 10), name: r.name }));
+  return rows.map((r) => ({ date: dateOf(r.date), name: r.name }));
 }
 
 export async function replaceHolidays(db: Db, consulateId: string, holidays: HolidayRow[]): Promise<void> {
   await db.consulateHoliday.deleteMany({ where: { consulateId } });
   if (holidays.length > 0) {
     await db.consulateHoliday.createMany({
-      data: holidays.map((h) => ({ consulateId, date: new Date(`${h.date}T00:00:00Z`), name: h.name })),
+      data: holidays.map((h) => ({ consulateId, date: dateValue(h.date), name: h.name })),
     });
   }
 }
@@ -35,7 +36,7 @@ export async function loadCalendars(db: Db, consulateIds: readonly string[]): Pr
     select: { consulateId: true, date: true },
   });
   const byConsulate = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
-  for (const h of holidays) byConsulate.get(h.consulateId)!.add(h.date.toISOString().slice(0, 10));
+  for (const h of holidays) byConsulate.get(h.consulateId)!.add(dateOf(h.date));
   return new Map(consulates.map((c) => [c.id, { timeZone: c.timeZone, holidays: byConsulate.get(c.id)! }]));
 }
 

@@ -3,7 +3,7 @@ import type { AppConfig } from '../../config/env.ts';
 import type { PrismaClient, Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
-import { businessDaysBetween, localDate, type BusinessCalendar } from '../../lib/calendar.ts';
+import { type BusinessCalendar, businessDaysBetween, dateOf, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
@@ -41,8 +41,6 @@ import {
 type CreateInput = z.output<typeof createDocumentationRequestBody>;
 type UpdateInput = z.output<typeof updateDocumentationRequestBody>;
 type ListInput = z.output<typeof documentationListQuery>;
-
-const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
 
 function flagsOf(row: Pick<RequestRow, 'potentialDuplicate' | 'feePending' | 'emergency'>): DocumentationFlag[] {
   const flags: DocumentationFlag[] = [];
@@ -177,7 +175,7 @@ export class DocumentationRequestsService {
       select: { code: true, timeZone: true },
     });
     const problems = detailsProblems(input.type, input.details, {
-      dateOfBirth: dateOnly(person.dateOfBirth),
+      dateOfBirth: dateOf(person.dateOfBirth),
       today: localDate(now, consulate.timeZone),
       emergency: input.emergency,
     });
@@ -330,7 +328,7 @@ export class DocumentationRequestsService {
           await tx.consulate.findUniqueOrThrow({ where: { id: current.consulateId }, select: { timeZone: true } })
         ).timeZone;
         const problems = detailsProblems(current.type, details, {
-          dateOfBirth: dateOnly(current.person.dateOfBirth),
+          dateOfBirth: dateOf(current.person.dateOfBirth),
           today: localDate(this.clock.now(), timeZone),
           emergency,
         });

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../../db/client.ts';
 import type { KioskActor, RequestContext } from '../../lib/access.ts';
-import { localDate } from '../../lib/calendar.ts';
+import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { localTimeOf } from '../../lib/slots.ts';
@@ -9,8 +9,6 @@ import { issueTicket, ticketSelect, toTicketJson } from '../queue/queue.service.
 
 /** One answer for an unknown code, a wrong date of birth, and an appointment that is not today's: no oracle. */
 const NO_MATCH = 'No appointment today matches this confirmation code and date of birth.';
-
-const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
 
 /** "María José Núñez García" → "M. J. N. G." */
 export function initialsOf(person: { givenNames: string; firstSurname: string; secondSurname: string | null }): string {
@@ -37,7 +35,7 @@ export class CheckInService {
     });
     const day = date ?? localDate(this.clock.now(), timeZone);
     const rows = await this.prisma.appointment.findMany({
-      where: { consulateId: ctx.actor.consulateId, localDate: new Date(`${day}T00:00:00Z`) },
+      where: { consulateId: ctx.actor.consulateId, localDate: dateValue(day) },
       orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
       take: 5000,
       select: {
@@ -85,8 +83,8 @@ export class CheckInService {
     });
     if (
       !found ||
-      dateOnly(found.person.dateOfBirth) !== dateOfBirth ||
-      localDate(now, found.timeZone) !== dateOnly(found.localDate) ||
+      dateOf(found.person.dateOfBirth) !== dateOfBirth ||
+      localDate(now, found.timeZone) !== dateOf(found.localDate) ||
       (found.state !== 'booked' && found.state !== 'checked_in')
     ) {
       throw new NotFoundError('Appointment', NO_MATCH);
@@ -108,7 +106,7 @@ export class CheckInService {
       if (moved.count === 0) return null;
       const ticket = await issueTicket(tx, ctx, {
         consulateId: found.consulateId,
-        date: dateOnly(found.localDate),
+        date: dateOf(found.localDate),
         service: found.service,
         source: 'appointment',
         appointmentId: found.id,

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../db/client.ts';
+import { dateOf } from '../../lib/calendar.ts';
 import type { KioskActor, RequestContext } from '../../lib/access.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.ts';
@@ -45,7 +46,7 @@ export class StatusLookupService {
         person: { select: { dateOfBirth: true } },
       },
     });
-    if (!request || request.person.dateOfBirth.toISOString().slice(0, 10) !== dateOfBirth) {
+    if (!request || dateOf(request.person.dateOfBirth) !== dateOfBirth) {
       // The failing look-up itself gets the ordinary answer; the next ones meet the lock.
       await this.recordFailure(reference, now);
       throw new NotFoundError('Documentation request', NO_MATCH);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { isoDate, uuid } from '../../lib/schemas.ts';
 import { MOBILE_VISIT_STATES } from './mobile-visits.states.ts';
@@ -17,16 +18,14 @@ export const mobileVisitFilterSchema = z.object({
 
 export type MobileVisitFilter = z.output<typeof mobileVisitFilterSchema>;
 
-const day = (d: string) => new Date(`${d}T00:00:00Z`);
-
 export function mobileVisitWhere(f: MobileVisitFilter): Prisma.MobileVisitWhereInput {
   return {
     AND: [
       f.consulateId ? { consulateId: f.consulateId } : {},
       f.state ? { state: f.state } : {},
       f.hostState ? { hostState: f.hostState } : {},
-      f.from ? { lastDay: { gte: day(f.from) } } : {},
-      f.to ? { firstDay: { lte: day(f.to) } } : {},
+      f.from ? { lastDay: { gte: dateValue(f.from) } } : {},
+      f.to ? { firstDay: { lte: dateValue(f.to) } } : {},
     ],
   };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 
 export const visitSelect = {
@@ -73,6 +74,6 @@ export async function replaceVisitDays(
 ): Promise<void> {
   await db.mobileVisitDay.deleteMany({ where: { visitId } });
   await db.mobileVisitDay.createMany({
-    data: days.map((d) => ({ visitId, date: new Date(`${d.date}T00:00:00Z`), opens: d.opens, closes: d.closes })),
+    data: days.map((d) => ({ visitId, date: dateValue(d.date), opens: d.opens, closes: d.closes })),
   });
 }

@@ -4,7 +4,7 @@ import type { PrismaClient, Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { ConsularService } from '../../generated/prisma/enums.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
-import { localDate } from '../../lib/calendar.ts';
+import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import {
   BadRequestError,
@@ -48,9 +48,6 @@ type ListInput = z.output<typeof mobileVisitListQuery>;
 type AttendanceInput = z.output<typeof attendanceBody>;
 type DayInput = CreateInput['days'][number];
 
-const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
-const asDate = (d: string) => new Date(`${d}T00:00:00Z`);
-
 /** Fields that shape the visit's slots: fixed once appointments are booked. */
 const SLOT_FIELDS = ['days', 'slotMinutes', 'timeZone', 'services'] as const;
 
@@ -66,20 +63,20 @@ export function toVisitJson(row: VisitRow) {
     address: row.address,
     timeZone: row.timeZone,
     days: row.days.map((d) => {
-      const date = dateOnly(d.date);
+      const date = dateOf(d.date);
       return { date, opens: d.opens, closes: d.closes, ...dayInstants(date, d.opens, d.closes, row.timeZone) };
     }),
     services: row.services,
     slotMinutes: row.slotMinutes,
     capacityPerSlot: row.capacityPerSlot,
     state: row.state,
-    firstDay: dateOnly(row.firstDay),
-    lastDay: dateOnly(row.lastDay),
+    firstDay: dateOf(row.firstDay),
+    lastDay: dateOf(row.lastDay),
     cancelledAt: row.cancelledAt?.toISOString() ?? null,
     cancelledReason: row.cancelledReason,
     completedAt: row.completedAt?.toISOString() ?? null,
     attendance: row.attendance.map((a) => ({
-      date: dateOnly(a.date),
+      date: dateOf(a.date),
       service: a.service,
       peopleServed: a.peopleServed,
     })),
@@ -120,7 +117,7 @@ function refuse(problems: FieldError[]): void {
 
 const span = (days: DayInput[]) => {
   const dates = days.map((d) => d.date).sort();
-  return { firstDay: asDate(dates[0]!), lastDay: asDate(dates[dates.length - 1]!) };
+  return { firstDay: dateValue(dates[0]!), lastDay: dateValue(dates[dates.length - 1]!) };
 };
 
 export class MobileVisitsService {
@@ -150,7 +147,7 @@ export class MobileVisitsService {
           consulateId,
           timeZone,
           ...span(days),
-          days: { create: days.map((d) => ({ date: asDate(d.date), opens: d.opens, closes: d.closes })) },
+          days: { create: days.map((d) => ({ date: dateValue(d.date), opens: d.opens, closes: d.closes })) },
         },
         select: visitSelect,
       });
@@ -191,15 +188,15 @@ export class MobileVisitsService {
         cursor
           ? {
               OR: [
-                { firstDay: { gt: asDate(cursor[0] as string) } },
-                { firstDay: asDate(cursor[0] as string), id: { gt: cursor[1] as string } },
+                { firstDay: { gt: dateValue(cursor[0] as string) } },
+                { firstDay: dateValue(cursor[0] as string), id: { gt: cursor[1] as string } },
               ],
             }
           : {},
       ],
     };
     const rows = await listVisits(this.prisma, where, input.limit + 1);
-    return toPage(rows, input.limit, (r) => [dateOnly(r.firstDay), r.id], toVisitJson);
+    return toPage(rows, input.limit, (r) => [dateOf(r.firstDay), r.id], toVisitJson);
   }
 
   /**
@@ -218,7 +215,7 @@ export class MobileVisitsService {
           'visit-closed-for-changes',
         );
       }
-      const currentDays = current.days.map((d) => ({ date: dateOnly(d.date), opens: d.opens, closes: d.closes }));
+      const currentDays = current.days.map((d) => ({ date: dateOf(d.date), opens: d.opens, closes: d.closes }));
       const slotChanges = SLOT_FIELDS.filter((f) => {
         const value = input[f];
         if (value === undefined) return false;
@@ -291,8 +288,8 @@ export class MobileVisitsService {
       if (current.version !== version) throw new PreconditionFailedError();
       const transition = VISIT_MACHINE.authorize(current.state, to, ctx.actor.role);
       const today = localDate(now, current.timeZone);
-      const firstDay = dateOnly(current.firstDay);
-      const lastDay = dateOnly(current.lastDay);
+      const firstDay = dateOf(current.firstDay);
+      const lastDay = dateOf(current.lastDay);
       if (transition.guard === 'first_day_reached' && today < firstDay) {
         throw new ConflictError(
           `The visit starts on ${firstDay}; today is ${today} in ${current.timeZone}.`,
@@ -353,7 +350,7 @@ export class MobileVisitsService {
           'attendance-not-open',
         );
       }
-      const days = current.days.map((d) => dateOnly(d.date));
+      const days = current.days.map((d) => dateOf(d.date));
       refuse([
         ...(days.includes(input.date)
           ? []
@@ -375,10 +372,10 @@ export class MobileVisitsService {
       }
       for (const s of input.served) {
         await tx.mobileVisitAttendance.upsert({
-          where: { visitId_date_service: { visitId: id, date: asDate(input.date), service: s.service } },
+          where: { visitId_date_service: { visitId: id, date: dateValue(input.date), service: s.service } },
           create: {
             visitId: id,
-            date: asDate(input.date),
+            date: dateValue(input.date),
             service: s.service,
             peopleServed: s.peopleServed,
             recordedById: ctx.actor.id,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { dateOf, dateValue } from '../../lib/calendar.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
@@ -18,9 +19,6 @@ type CreateInput = z.output<typeof createPersonBody>;
 type UpdateInput = z.output<typeof updatePersonBody>;
 type ListInput = z.output<typeof personListQuery>;
 
-const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
-const asDate = (d: string) => new Date(`${d}T00:00:00Z`);
-
 export function toPersonJson(row: PersonRow) {
   return {
     id: row.id,
@@ -28,7 +26,7 @@ export function toPersonJson(row: PersonRow) {
     givenNames: row.givenNames,
     firstSurname: row.firstSurname,
     secondSurname: row.secondSurname,
-    dateOfBirth: dateOnly(row.dateOfBirth),
+    dateOfBirth: dateOf(row.dateOfBirth),
     placeOfBirth: { country: row.birthCountry, subdivision: row.birthSubdivision },
     curp: row.curp,
     genderMarker: row.genderMarker,
@@ -57,7 +55,7 @@ function columns(input: UpdateInput): Prisma.PersonUncheckedUpdateManyInput {
   if (input.givenNames !== undefined) data.givenNames = input.givenNames;
   if (input.firstSurname !== undefined) data.firstSurname = input.firstSurname;
   if (input.secondSurname !== undefined) data.secondSurname = input.secondSurname;
-  if (input.dateOfBirth !== undefined) data.dateOfBirth = asDate(input.dateOfBirth);
+  if (input.dateOfBirth !== undefined) data.dateOfBirth = dateValue(input.dateOfBirth);
   if (input.placeOfBirth !== undefined) {
     data.birthCountry = input.placeOfBirth.country;
     data.birthSubdivision = input.placeOfBirth.subdivision ?? null;
@@ -122,7 +120,7 @@ export class PersonsService {
         scope,
         input.consulateId ? { consulateId: input.consulateId } : {},
         input.curp ? { curp: input.curp } : {},
-        input.dateOfBirth ? { dateOfBirth: asDate(input.dateOfBirth) } : {},
+        input.dateOfBirth ? { dateOfBirth: dateValue(input.dateOfBirth) } : {},
         ...words.map((word) => ({ nameSearch: { contains: word } })),
         afterCreatedDesc(cursor),
       ],
@@ -135,7 +133,7 @@ export class PersonsService {
     assertCan(ctx.actor, 'persons:write');
     const current = await this.visible(ctx, id);
     const curp = input.curp !== undefined ? input.curp : current.curp;
-    const dateOfBirth = input.dateOfBirth ?? dateOnly(current.dateOfBirth);
+    const dateOfBirth = input.dateOfBirth ?? dateOf(current.dateOfBirth);
     if (!curpMatchesBirthDate(curp, dateOfBirth)) {
       throw new BadRequestError('The CURP does not match the date of birth.', [
         { path: input.curp !== undefined ? 'body.curp' : 'body.dateOfBirth', message: 'CURP and dateOfBirth disagree' },

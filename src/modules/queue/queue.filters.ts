@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { isoDate, uuid } from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
@@ -16,16 +17,17 @@ export const ticketFilterSchema = z.object({
 
 export type TicketFilter = z.output<typeof ticketFilterSchema>;
 
-const day = (d: string) => new Date(`${d}T00:00:00Z`);
-
 export function ticketWhere(f: TicketFilter): Prisma.QueueTicketWhereInput {
   return {
     AND: [
       f.consulateId ? { consulateId: f.consulateId } : {},
-      f.date ? { localDate: day(f.date) } : {},
+      f.date ? { localDate: dateValue(f.date) } : {},
       f.dateFrom || f.dateTo
         ? {
-            localDate: { ...(f.dateFrom ? { gte: day(f.dateFrom) } : {}), ...(f.dateTo ? { lte: day(f.dateTo) } : {}) },
+            localDate: {
+              ...(f.dateFrom ? { gte: dateValue(f.dateFrom) } : {}),
+              ...(f.dateTo ? { lte: dateValue(f.dateTo) } : {}),
+            },
           }
         : {},
       f.service ? { service: f.service } : {},

@@ -1,7 +1,7 @@
 import type { PrismaClient, Tx } from '../../db/client.ts';
 import type { ConsularService, Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, targetConsulate, consulateScope, type Actor, type RequestContext } from '../../lib/access.ts';
-import { localDate } from '../../lib/calendar.ts';
+import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { decodeCursor, toPage } from '../../lib/pagination.ts';
@@ -43,7 +43,7 @@ export function toTicketJson(row: TicketRow) {
   return {
     id: row.id,
     consulateId: row.consulateId,
-    date: row.localDate.toISOString().slice(0, 10),
+    date: dateOf(row.localDate),
     ticket: row.code,
     service: row.service,
     source: row.source,
@@ -56,8 +56,6 @@ export function toTicketJson(row: TicketRow) {
     version: row.version,
   };
 }
-
-const asDate = (d: string) => new Date(`${d}T00:00:00Z`);
 
 /**
  * Hands out the next number of the consulate's day and service inside the
@@ -86,7 +84,7 @@ export async function issueTicket(
   const row = await tx.queueTicket.create({
     data: {
       consulateId: input.consulateId,
-      localDate: asDate(input.date),
+      localDate: dateValue(input.date),
       service: input.service,
       number,
       code: `${TICKET_PREFIX[input.service]}-${String(number).padStart(3, '0')}`,
@@ -139,7 +137,7 @@ export class QueueService {
         at: now,
       });
       const waitingAhead = await tx.queueTicket.count({
-        where: { consulateId, localDate: asDate(date), service, state: 'waiting', number: { lt: row.number } },
+        where: { consulateId, localDate: dateValue(date), service, state: 'waiting', number: { lt: row.number } },
       });
       return { ...toTicketJson(row), waitingAhead };
     });
@@ -149,7 +147,7 @@ export class QueueService {
   async board(consulateId: string) {
     const { date, services } = await this.today(consulateId);
     const rows = await this.prisma.queueTicket.findMany({
-      where: { consulateId, localDate: asDate(date), state: { in: ['waiting', 'called'] } },
+      where: { consulateId, localDate: dateValue(date), state: { in: ['waiting', 'called'] } },
       orderBy: [{ service: 'asc' }, { number: 'asc' }],
       select: { service: true, code: true, state: true, counter: true, calledAt: true },
     });
