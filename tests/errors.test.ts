@@ -73,4 +73,25 @@ describe('problem+json for bad requests', () => {
     const error = await t.app.inject({ url: '/nope' });
     expect(error.headers['x-request-id']).toEqual(expect.any(String));
   });
+
+  it('a forged cursor whose values do not fit the list is 400 on every keyset list, never 500', async () => {
+    const admin = await loginAs(t.app, t.prisma, 'admin');
+    const forged = Buffer.from(JSON.stringify(['not-a-date', 'x'])).toString('base64url');
+    const forgedNumber = Buffer.from(JSON.stringify(['2026-01-01T00:00:00Z', 'x', 'y'])).toString('base64url');
+    for (const url of [
+      `/v1/audit-events?cursor=${forged}`,
+      `/v1/staff?cursor=${forged}`,
+      `/v1/persons?cursor=${forged}`,
+      `/v1/documentation-requests?cursor=${forged}`,
+      `/v1/protection-cases?cursor=${forged}`,
+      `/v1/protection-cases?overdue=true&cursor=${forged}`,
+      `/v1/appointments?cursor=${forged}`,
+      `/v1/mobile-visits?cursor=${forged}`,
+      `/v1/kiosks?cursor=${forged}`,
+      `/v1/queue/tickets?consulateId=${crypto.randomUUID()}&date=2026-01-01&cursor=${forgedNumber}`,
+    ]) {
+      const body = expectProblem(await t.app.inject({ url, headers: admin.headers }), 400);
+      expect(body.errors, url).toEqual([{ path: 'cursor', message: 'is not a cursor issued by this list' }]);
+    }
+  });
 });

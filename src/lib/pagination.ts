@@ -43,20 +43,75 @@ export function toPage<T, R = T>(
   };
 }
 
-/**
- * Prisma `where` for "after this (createdAt, id)" in descending order —
- * the default order of most lists (newest first).
- */
-export function afterCreatedDesc(cursor: CursorValue[] | undefined, field = 'createdAt') {
-  if (!cursor) return {};
-  const [at, id] = cursor as [string, string];
-  const date = new Date(at);
-  if (Number.isNaN(date.getTime())) {
-    throw new BadRequestError('The cursor is not valid: use the nextCursor of a previous page.', [
-      { path: 'cursor', message: 'is not a cursor issued by this list' },
-    ]);
+/** One column of a list's order, as its cursor stores it. */
+export interface KeyPart {
+  field: string;
+  order: 'asc' | 'desc';
+  /** instant: ISO date-time; date: YYYY-MM-DD; bigint: digits; number; string. */
+  kind: 'instant' | 'date' | 'bigint' | 'number' | 'string';
+}
+
+const invalidCursor = () =>
+  new BadRequestError('The cursor is not valid: use the nextCursor of a previous page.', [
+    { path: 'cursor', message: 'is not a cursor issued by this list' },
+  ]);
+
+function keyValue(value: CursorValue | undefined, kind: KeyPart['kind']): Date | bigint | number | string {
+  if (kind === 'number') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidCursor();
+    return value;
   }
+  if (typeof value !== 'string') throw invalidCursor();
+  if (kind === 'instant') {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) throw invalidCursor();
+    return date;
+  }
+  if (kind === 'date') {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw invalidCursor();
+    return new Date(`${value}T00:00:00Z`);
+  }
+  if (kind === 'bigint') {
+    if (!/^\d{1,19}$/.test(value)) throw invalidCursor();
+    return BigInt(value);
+  }
+  return value;
+}
+
+/**
+ * Prisma `where` for "strictly after this cursor" in the order `keys`
+ * (lexicographic: the first key, then the next among equals…). A cursor whose
+ * values do not fit the keys is 400, never a query error.
+ */
+export function afterKeyset(cursor: CursorValue[] | undefined, keys: readonly KeyPart[]): Record<string, unknown> {
+  if (!cursor) return {};
+  const values = keys.map((k, i) => keyValue(cursor[i], k.kind));
   return {
-    OR: [{ [field]: { lt: date } }, { [field]: date, id: { lt: id } }],
+    OR: keys.map((key, i) => ({
+      ...Object.fromEntries(keys.slice(0, i).map((earlier, j) => [earlier.field, values[j]])),
+      [key.field]: { [key.order === 'asc' ? 'gt' : 'lt']: values[i] },
+    })),
   };
+}
+
+/** Decodes a raw `?cursor=` for `keys` and returns the `where` after it. */
+export function afterCursor(raw: string | undefined, keys: readonly KeyPart[]): Record<string, unknown> {
+  return afterKeyset(
+    decodeCursor(
+      raw,
+      keys.map((k) => (k.kind === 'number' ? 'number' : 'string')),
+    ),
+    keys,
+  );
+}
+
+/** Newest first: `(field, id)` descending — the default order of most lists. */
+export const createdDesc = (field = 'createdAt'): KeyPart[] => [
+  { field, order: 'desc', kind: 'instant' },
+  { field: 'id', order: 'desc', kind: 'string' },
+];
+
+/** `where` after a decoded cursor of a newest-first list. */
+export function afterCreatedDesc(cursor: CursorValue[] | undefined, field = 'createdAt') {
+  return afterKeyset(cursor, createdDesc(field));
 }

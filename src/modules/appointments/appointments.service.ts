@@ -5,7 +5,7 @@ import { assertCan, consulateScope, targetConsulate, type RequestContext } from 
 import { dateOf, dateValue, localDate, nextDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
-import { decodeCursor, toPage } from '../../lib/pagination.ts';
+import { afterCursor, toPage } from '../../lib/pagination.ts';
 import { datesBetween, daysBetween, localTimeOf } from '../../lib/slots.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
 import { findVisit, lockVisit } from '../mobile-visits/mobile-visits.repository.ts';
@@ -209,17 +209,10 @@ export class AppointmentsService {
     if (scope.consulateId && input.consulateId && input.consulateId !== scope.consulateId) {
       return { data: [], nextCursor: null };
     }
-    const cursor = decodeCursor(input.cursor, ['string', 'string']);
-    let after: Prisma.AppointmentWhereInput = {};
-    if (cursor) {
-      const at = new Date(cursor[0] as string);
-      if (Number.isNaN(at.getTime())) {
-        throw new BadRequestError('The cursor is not valid: use the nextCursor of a previous page.', [
-          { path: 'cursor', message: 'is not a cursor issued by this list' },
-        ]);
-      }
-      after = { OR: [{ startsAt: { gt: at } }, { startsAt: at, id: { gt: cursor[1] as string } }] };
-    }
+    const after = afterCursor(input.cursor, [
+      { field: 'startsAt', order: 'asc', kind: 'instant' },
+      { field: 'id', order: 'asc', kind: 'string' },
+    ]);
     const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.AppointmentWhereInput = {
       AND: [scope, appointmentWhere(filter, this.clock.now()), after],

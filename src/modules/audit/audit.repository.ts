@@ -83,7 +83,8 @@ export interface AuditFilter {
   action?: string;
   from?: Date;
   to?: Date;
-  after?: { occurredAt: Date; id: string };
+  /** Keyset `where` after the cursor (see lib/pagination). */
+  after?: Record<string, unknown>;
 }
 
 export async function listAuditEvents(db: Db, filter: AuditFilter, take: number): Promise<AuditEventRow[]> {
@@ -97,16 +98,8 @@ export async function listAuditEvents(db: Db, filter: AuditFilter, take: number)
       ? { occurredAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } }
       : {}),
   };
-  const after = filter.after;
   return db.auditEvent.findMany({
-    where: after
-      ? {
-          AND: [
-            where,
-            { OR: [{ occurredAt: { lt: after.occurredAt } }, { occurredAt: after.occurredAt, id: { lt: after.id } }] },
-          ],
-        }
-      : where,
+    where: filter.after ? { AND: [where, filter.after] } : where,
     orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
     take,
     select: auditSelect,

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.ts';
 import { assertCan, type RequestContext } from '../../lib/access.ts';
 import { NotFoundError } from '../../lib/errors.ts';
-import { decodeCursor, toPage } from '../../lib/pagination.ts';
+import { afterCursor, createdDesc, toPage } from '../../lib/pagination.ts';
 import { listAuditEvents, type AuditEventRow } from './audit.repository.ts';
 
 export interface AuditListInput {
@@ -45,7 +45,6 @@ export async function listAudit(db: Db, ctx: RequestContext, input: AuditListInp
   if (own !== null && input.consulateId !== undefined && input.consulateId !== own) {
     throw new NotFoundError('Consulate');
   }
-  const cursor = decodeCursor(input.cursor, ['string', 'string']);
   const rows = await listAuditEvents(
     db,
     {
@@ -56,7 +55,7 @@ export async function listAudit(db: Db, ctx: RequestContext, input: AuditListInp
       action: input.action,
       from: input.from ? new Date(input.from) : undefined,
       to: input.to ? new Date(input.to) : undefined,
-      after: cursor ? { occurredAt: new Date(cursor[0] as string), id: cursor[1] as string } : undefined,
+      after: afterCursor(input.cursor, createdDesc('occurredAt')),
     },
     input.limit + 1,
   );

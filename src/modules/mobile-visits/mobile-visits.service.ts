@@ -13,7 +13,7 @@ import {
   PreconditionFailedError,
   type FieldError,
 } from '../../lib/errors.ts';
-import { decodeCursor, toPage } from '../../lib/pagination.ts';
+import { afterCursor, toPage } from '../../lib/pagination.ts';
 import { slotsOfInterval } from '../../lib/slots.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
 import { dayInstants } from '../appointments/appointments.places.ts';
@@ -175,24 +175,14 @@ export class MobileVisitsService {
     if (scope.consulateId && input.consulateId && input.consulateId !== scope.consulateId) {
       return { data: [], nextCursor: null };
     }
-    const cursor = decodeCursor(input.cursor, ['string', 'string']);
-    if (cursor && !/^\d{4}-\d{2}-\d{2}$/.test(cursor[0] as string)) {
-      throw new BadRequestError('The cursor is not valid: use the nextCursor of a previous page.', [
-        { path: 'cursor', message: 'is not a cursor issued by this list' },
-      ]);
-    }
     const where: Prisma.MobileVisitWhereInput = {
       AND: [
         scope,
         mobileVisitWhere(input),
-        cursor
-          ? {
-              OR: [
-                { firstDay: { gt: dateValue(cursor[0] as string) } },
-                { firstDay: dateValue(cursor[0] as string), id: { gt: cursor[1] as string } },
-              ],
-            }
-          : {},
+        afterCursor(input.cursor, [
+          { field: 'firstDay', order: 'asc', kind: 'date' },
+          { field: 'id', order: 'asc', kind: 'string' },
+        ]),
       ],
     };
     const rows = await listVisits(this.prisma, where, input.limit + 1);

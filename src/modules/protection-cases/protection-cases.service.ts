@@ -12,7 +12,7 @@ import {
   NotFoundError,
   PreconditionFailedError,
 } from '../../lib/errors.ts';
-import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
+import { afterCursor, createdDesc, toPage } from '../../lib/pagination.ts';
 import { caseWhere } from './protection-cases.filters.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
@@ -183,15 +183,15 @@ export class ProtectionCasesService {
     }
     const now = this.clock.now();
     const byLateness = input.overdue === true;
-    const cursor = decodeCursor(input.cursor, ['string', 'string']);
-    let after: Prisma.ProtectionCaseWhereInput = {};
-    if (cursor && byLateness) {
-      const [at, cid] = cursor as [string, string];
-      const due = new Date(at);
-      after = { OR: [{ firstActionDueAt: { gt: due } }, { firstActionDueAt: due, id: { gt: cid } }] };
-    } else if (cursor) {
-      after = afterCreatedDesc(cursor, 'openedAt');
-    }
+    const after = afterCursor(
+      input.cursor,
+      byLateness
+        ? [
+            { field: 'firstActionDueAt', order: 'asc', kind: 'instant' },
+            { field: 'id', order: 'asc', kind: 'string' },
+          ]
+        : createdDesc('openedAt'),
+    );
     const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.ProtectionCaseWhereInput = { AND: [scope, caseWhere(this.prisma, filter, now), after] };
     const orderBy: Prisma.ProtectionCaseOrderByWithRelationInput[] = byLateness
@@ -484,11 +484,10 @@ export class ProtectionCasesService {
 
   async listNotes(ctx: RequestContext, id: string, input: { limit: number; cursor?: string }) {
     assertCan(ctx.actor, 'protection:read');
-    const cursor = decodeCursor(input.cursor, ['string']);
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
       // Oldest first; `seq` orders notes written in the same instant.
-      const after = cursor ? { seq: { gt: BigInt(cursor[0] as string) } } : {};
+      const after = afterCursor(input.cursor, [{ field: 'seq', order: 'asc', kind: 'bigint' }]);
       const rows = await tx.protectionNote.findMany({
         where: { caseId: id, ...after },
         orderBy: [{ seq: 'asc' }],

@@ -4,7 +4,7 @@ import { assertCan, targetConsulate, consulateScope, type Actor, type RequestCon
 import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
-import { decodeCursor, toPage } from '../../lib/pagination.ts';
+import { afterCursor, toPage } from '../../lib/pagination.ts';
 import { recordAudit, type AuditContext } from '../audit/audit.repository.ts';
 import { ticketWhere, type TicketFilter } from './queue.filters.ts';
 
@@ -180,20 +180,11 @@ export class QueueService {
       filter.date = (await this.today(targetConsulate(ctx.actor, filter.consulateId))).date;
     }
     // Issue order: the instant, then the day's number (tickets of one instant), then the id.
-    const cursor = decodeCursor(rawCursor, ['string', 'number', 'string']);
-    const after = cursor
-      ? (() => {
-          const [at, number, id] = cursor as [string, number, string];
-          const issuedAt = new Date(at);
-          return {
-            OR: [
-              { issuedAt: { gt: issuedAt } },
-              { issuedAt, number: { gt: number } },
-              { issuedAt, number, id: { gt: id } },
-            ],
-          };
-        })()
-      : {};
+    const after = afterCursor(rawCursor, [
+      { field: 'issuedAt', order: 'asc', kind: 'instant' },
+      { field: 'number', order: 'asc', kind: 'number' },
+      { field: 'id', order: 'asc', kind: 'string' },
+    ]);
     const rows = await this.prisma.queueTicket.findMany({
       where: { AND: [scope, ticketWhere(filter), after] },
       orderBy: [{ issuedAt: 'asc' }, { number: 'asc' }, { id: 'asc' }],
