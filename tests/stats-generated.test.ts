@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { testClock, useTestApp } from './helpers/build-test-app.ts';
 import { booked, moveTo, putSchedule, WEEKDAY_SCHEDULE } from './helpers/appointments.ts';
 import { fileRequest, move } from './helpers/documentation.ts';
 import { registerKiosk } from './helpers/kiosk.ts';
-import { loginAs, type LoggedIn } from './helpers/login-as.ts';
+import { loginAs } from './helpers/login-as.ts';
+import { counts, follow } from './helpers/stats.ts';
 import { createConsulate } from './factories/consulates.ts';
 import { createPerson } from './factories/persons.ts';
 
@@ -30,29 +30,6 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.lengt
 
 const clock = testClock('2026-10-20T16:00:00Z');
 const t = useTestApp({ clock });
-
-async function follow(app: FastifyInstance, who: LoggedIn, drillDown: string | string[]): Promise<number> {
-  let total = 0;
-  for (const path of Array.isArray(drillDown) ? drillDown : [drillDown]) {
-    let cursor: string | null = null;
-    do {
-      const url: string = `${path}&limit=200${cursor ? `&cursor=${cursor}` : ''}`;
-      const res = await app.inject({ url, headers: who.headers });
-      expect(res.statusCode, url).toBe(200);
-      total += res.json().data.length;
-      cursor = res.json().nextCursor;
-    } while (cursor);
-  }
-  return total;
-}
-
-function counts(tree: unknown, prefix = ''): [string, { value: number; drillDown: string | string[] }][] {
-  if (!tree || typeof tree !== 'object') return [];
-  const node = tree as Record<string, unknown>;
-  if ('value' in node && 'drillDown' in node)
-    return [[prefix, node as { value: number; drillDown: string | string[] }]];
-  return Object.entries(node).flatMap(([k, v]) => counts(v, prefix ? `${prefix}.${k}` : k));
-}
 
 const PATHS = [
   [],

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './helpers/assertions.ts';
 import { testClock, useTestApp } from './helpers/build-test-app.ts';
@@ -6,6 +5,7 @@ import { fileRequest, move } from './helpers/documentation.ts';
 import { booked, createVisit, moveTo, putSchedule, WEEKDAY_SCHEDULE } from './helpers/appointments.ts';
 import { registerKiosk } from './helpers/kiosk.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
+import { counts, follow } from './helpers/stats.ts';
 import { createConsulate } from './factories/consulates.ts';
 import { createPerson } from './factories/persons.ts';
 
@@ -69,32 +69,6 @@ async function caseStep(id: string, when: string, to: string, reason?: string) {
     payload: { to, ...(reason ? { reason } : {}) },
   });
   expect(res.statusCode, res.body).toBe(200);
-}
-
-/** Follows a drill-down (all pages) as `who` and returns the number of records listed. */
-async function follow(app: FastifyInstance, who: LoggedIn, drillDown: string | string[]): Promise<number> {
-  const paths = Array.isArray(drillDown) ? drillDown : [drillDown];
-  let total = 0;
-  for (const path of paths) {
-    let cursor: string | null = null;
-    do {
-      const url: string = `${path}&limit=200${cursor ? `&cursor=${cursor}` : ''}`;
-      const res = await app.inject({ url, headers: who.headers });
-      expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
-      total += res.json().data.length;
-      cursor = res.json().nextCursor;
-    } while (cursor);
-  }
-  return total;
-}
-
-/** Every `{ value, drillDown }` in a figure tree, with its dotted name. */
-function counts(tree: unknown, prefix = ''): [string, { value: number; drillDown: string | string[] }][] {
-  if (!tree || typeof tree !== 'object') return [];
-  const node = tree as Record<string, unknown>;
-  if ('value' in node && 'drillDown' in node)
-    return [[prefix, node as { value: number; drillDown: string | string[] }]];
-  return Object.entries(node).flatMap(([k, v]) => counts(v, prefix ? `${prefix}.${k}` : k));
 }
 
 beforeAll(async () => {
