@@ -32,6 +32,10 @@ export interface ApiBenchOptions {
   rounds: number;
   appDir: string;
   pgbouncer: boolean;
+  /** Only the scenarios whose label contains this. */
+  only?: string;
+  /** Write the app's CPU profile (node --cpu-prof) into this folder. */
+  profileDir?: string;
 }
 
 type Spec = LoadSpec['requests'][number];
@@ -185,7 +189,11 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
   const floorBase = `http://127.0.0.1:${floorPort}`;
   const admin = { email: 'bench-admin@example.org', password: 'bench admin password 1' };
 
-  const app = startProcess('npm', ['start'], options.appDir, {
+  // Profiling runs the start script's node command itself (--cpu-prof is refused in NODE_OPTIONS).
+  const startCommand: [string, string[]] = options.profileDir
+    ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--import', 'tsx', 'src/server.ts']]
+    : ['npm', ['start']];
+  const app = startProcess(...startCommand, options.appDir, {
     DATABASE_URL: appDbUrl,
     ...(bouncer ? { DATABASE_DIRECT_URL: db.url } : {}),
     HOST: '127.0.0.1',
@@ -418,6 +426,23 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
       },
     ];
 
+    // A mix of the paths, for the long run that shows whether memory grows.
+    const mixed: Spec[] = [
+      ...scenarios[0]!.project().slice(0, 10),
+      ...scenarios[1]!.project(),
+      ...scenarios[2]!.project(),
+      ...scenarios[6]!.project(),
+      ...officer.persons.slice(0, 20).map((personId) => ({
+        method: 'POST',
+        path: '/v1/documentation-requests',
+        headers: { ...json, ...bearer(officer.token) },
+        body: JSON.stringify({ ...passport, personId }),
+      })),
+      { method: 'GET', path: `/v1/persons?q=hern&limit=20`, headers: bearer(officer.token) },
+      { method: 'GET', path: `/v1/stats/consulates/${main.id}`, headers: bearer(supToken) },
+    ];
+    if (options.only)
+      scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.label.includes(options.only!)));
     let peakRss = rssMb(appPid);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(appPid))), 100);
     const idleRss = rssMb(appPid);
@@ -472,24 +497,14 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
     const loadPeak = peakRss;
 
     // Memory over a long mixed run: RSS after the first 1,000 requests and after 15,000.
-    const mixed: Spec[] = [
-      ...scenarios[0]!.project().slice(0, 10),
-      ...scenarios[1]!.project(),
-      ...scenarios[2]!.project(),
-      ...scenarios[6]!.project(),
-      ...officer.persons.slice(0, 20).map((personId) => ({
-        method: 'POST',
-        path: '/v1/documentation-requests',
-        headers: { ...json, ...bearer(officer.token) },
-        body: JSON.stringify({ ...passport, personId }),
-      })),
-      { method: 'GET', path: `/v1/persons?q=hern&limit=20`, headers: bearer(officer.token) },
-      { method: 'GET', path: `/v1/stats/consulates/${main.id}`, headers: bearer(supToken) },
-    ];
-    await runLoad({ url: base, connections: options.connections, amount: 1000, requests: mixed });
-    const after1k = rssMb(appPid);
-    await runLoad({ url: base, connections: options.connections, amount: 14_000, requests: mixed });
-    const after15k = rssMb(appPid);
+    let after1k = 0;
+    let after15k = 0;
+    if (!options.only) {
+      await runLoad({ url: base, connections: options.connections, amount: 1000, requests: mixed });
+      after1k = rssMb(appPid);
+      await runLoad({ url: base, connections: options.connections, amount: 14_000, requests: mixed });
+      after15k = rssMb(appPid);
+    }
     clearInterval(sampler);
 
     console.log('\n| path | project req/s | p50 / p99 ms | non-2xx | floor req/s | p50 / p99 ms | non-2xx | ratio |');
@@ -498,9 +513,10 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
     console.log(
       `\napp RSS: idle after seeding ${fmt(idleRss, 0)} MB, peak under the runs above ${fmt(loadPeak, 0)} MB (VmHWM ${fmt(rssMb(appPid, 'VmHWM'), 0)} MB)`,
     );
-    console.log(
-      `mixed run: RSS after 1,000 requests ${fmt(after1k, 0)} MB, after 15,000 ${fmt(after15k, 0)} MB (${fmt(((after15k - after1k) / after1k) * 100, 1)} %)`,
-    );
+    if (!options.only)
+      console.log(
+        `mixed run: RSS after 1,000 requests ${fmt(after1k, 0)} MB, after 15,000 ${fmt(after15k, 0)} MB (${fmt(((after15k - after1k) / after1k) * 100, 1)} %)`,
+      );
   } catch (err) {
     console.error(err);
     throw err;

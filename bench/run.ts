@@ -24,6 +24,8 @@ const benches: Record<string, () => Promise<void>> = {
       rounds: Number(flag('rounds') ?? 2),
       appDir: path.resolve(flag('app-dir') ?? '.'),
       pgbouncer: process.argv.includes('--pgbouncer'),
+      only: flag('only'),
+      profileDir: flag('profile') && path.resolve(flag('profile')!),
     }),
   auth: () => benchAuth(),
   booking: () => benchBooking(),

@@ -21,6 +21,7 @@ import { schedulesRoutes } from './modules/schedules/schedules.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { statsRoutes } from './modules/stats/stats.routes.ts';
 import authPlugin from './plugins/auth.ts';
+import caches from './plugins/caches.ts';
 import configPlugin from './plugins/config.ts';
 import errorHandler from './plugins/error-handler.ts';
 import idempotency from './plugins/idempotency.ts';
@@ -65,6 +66,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(errorHandler);
   await app.register(security);
   await app.register(prismaPlugin);
+  await app.register(caches);
   await app.register(openapi);
   await app.register(rateLimit);
   await app.register(authPlugin);

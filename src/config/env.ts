@@ -101,6 +101,8 @@ const envSchema = z
     DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     STATS_DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     DATABASE_POOL_MAX: int(10, 1, 500),
+    DATABASE_DIRECT_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
+    DATABASE_PREPARED_STATEMENTS: bool(true),
     DATA_DIR: z.string().trim().min(1).default('.data'),
     EMBEDDED_PG_PORT: int(54329, 1024, 65_535),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -153,6 +155,10 @@ export interface AppConfig {
   readonly databaseUrl: string;
   readonly statsDatabaseUrl: string | undefined;
   readonly databasePoolMax: number;
+  /** A direct (not pooled) connection to the primary: migrations and change notifications. */
+  readonly databaseDirectUrl: string;
+  /** Named prepared statements; off behind PgBouncer < 1.21 in transaction mode. */
+  readonly databasePreparedStatements: boolean;
   readonly jwtSecret: string;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
@@ -208,6 +214,8 @@ export function toAppConfig(
     databaseUrl,
     statsDatabaseUrl: env.STATS_DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
+    databaseDirectUrl: env.DATABASE_DIRECT_URL ?? databaseUrl,
+    databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     jwtSecret,
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,

@@ -40,6 +40,12 @@ export type Actor = StaffActor | KioskActor;
 export interface RequestContext<A extends Actor = StaffActor> {
   readonly actor: A;
   readonly requestId: string;
+  /**
+   * `<entity type>:<id>` of what the request's audited writes changed; the
+   * replica's caches drop those entries before the answer leaves (the other
+   * replicas hear it from the database).
+   */
+  readonly touched?: Set<string>;
 }
 
 const PERMISSIONS = {

@@ -1,3 +1,4 @@
+import { FeedCache, type ChangeFeed } from '../../db/changes.ts';
 import type { Db } from '../../db/client.ts';
 import { dateOf, dateValue } from '../../lib/calendar.ts';
 import type { BusinessCalendar } from '../../lib/calendar.ts';
@@ -44,4 +45,46 @@ export async function loadCalendar(db: Db, consulateId: string): Promise<Busines
   const calendar = (await loadCalendars(db, [consulateId])).get(consulateId);
   if (!calendar) throw new Error(`consulate ${consulateId} has no calendar`);
   return calendar;
+}
+
+/**
+ * Business calendars kept in memory, read once per consulate and dropped when
+ * the database announces a change of the consulate or its holidays (on every
+ * replica, through the change feed). Reads inside a transaction that changes
+ * holidays must use `loadCalendar(tx, …)` instead.
+ */
+export class CalendarCache {
+  private readonly cache: FeedCache<BusinessCalendar>;
+
+  constructor(
+    private readonly db: Db,
+    feed: ChangeFeed,
+  ) {
+    this.cache = new FeedCache(feed, { maxEntries: 1_000, ttlMs: 60 * 60_000 });
+    feed.onChange((key) => {
+      if (key.startsWith('consulate:')) this.cache.delete(key.slice('consulate:'.length));
+    });
+  }
+
+  async get(consulateId: string): Promise<BusinessCalendar> {
+    const calendar = await this.cache.fill(consulateId, async () =>
+      (await loadCalendars(this.db, [consulateId])).get(consulateId),
+    );
+    if (!calendar) throw new Error(`consulate ${consulateId} has no calendar`);
+    return calendar;
+  }
+
+  async many(consulateIds: readonly string[]): Promise<Map<string, BusinessCalendar>> {
+    const ids = [...new Set(consulateIds)];
+    const found = new Map<string, BusinessCalendar>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.cache.get(id);
+      if (hit) found.set(id, hit);
+      else missing.push(id);
+    }
+    // Few consulates: one read each through the cache is cheaper than a second code path.
+    for (const id of missing) found.set(id, await this.get(id));
+    return found;
+  }
 }

@@ -1,4 +1,6 @@
 import type { Db } from '../../db/client.ts';
+import type { Sql } from '../../db/sql.ts';
+import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { RequestContext } from '../../lib/access.ts';
 import type { TimelineTransition } from './documentation-requests.deadlines.ts';
@@ -122,4 +124,98 @@ export function timelineOf(db: Db, requestId: string) {
       at: true,
     },
   });
+}
+
+interface ReadRow {
+  id: string;
+  reference: string;
+  consulate_id: string;
+  person_id: string;
+  type: RequestRow['type'];
+  details: RequestRow['details'];
+  state: DocumentationState;
+  potential_duplicate: boolean;
+  fee_pending: boolean;
+  emergency: boolean;
+  fee_cents: number;
+  paid_cents: number;
+  assigned_to_id: string | null;
+  submitted_at: Date;
+  resolved_at: Date | null;
+  issued_at: Date | null;
+  cancelled_at: Date | null;
+  turnaround_days: number | null;
+  turnaround_business_days: number | null;
+  due_at: Date | null;
+  deadline_days: number;
+  info_deadline_days: number;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  given_names: string;
+  first_surname: string;
+  second_surname: string | null;
+  date_of_birth: string;
+  /** `[[from, to, at], …]` in time order. */
+  transitions: [DocumentationState | null, DocumentationState | null, string][];
+}
+
+const READ_SQL = `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.type::text AS type, r.details, r.state::text AS state,
+    r.potential_duplicate, r.fee_pending, r.emergency, r.fee_cents, r.paid_cents, r.assigned_to_id, r.submitted_at,
+    r.resolved_at, r.issued_at, r.cancelled_at, r.turnaround_days, r.turnaround_business_days, r.due_at,
+    r.deadline_days, r.info_deadline_days, r.version, r.created_at, r.updated_at,
+    p.given_names, p.first_surname, p.second_surname, p.date_of_birth,
+    COALESCE((SELECT json_agg(json_build_array(e.from_state, e.to_state, e.at) ORDER BY e.at, e.seq)
+              FROM documentation_request_events e WHERE e.request_id = r.id AND e.kind = 'transition'), '[]') AS transitions
+  FROM documentation_requests r JOIN persons p ON p.id = r.person_id
+  WHERE r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)`;
+
+/**
+ * A request with its person's names and its state transitions in one
+ * statement (the hot read path), confined to `consulateId` unless null.
+ */
+export async function readRequest(
+  sql: Sql,
+  id: string,
+  consulateId: string | null,
+): Promise<{ row: RequestRow; transitions: TimelineTransition[] } | undefined> {
+  const r = await sql.one<ReadRow>(READ_SQL, [id, consulateId]);
+  if (!r) return undefined;
+  return {
+    row: {
+      id: r.id,
+      reference: r.reference,
+      consulateId: r.consulate_id,
+      personId: r.person_id,
+      type: r.type,
+      details: r.details,
+      state: r.state,
+      potentialDuplicate: r.potential_duplicate,
+      feePending: r.fee_pending,
+      emergency: r.emergency,
+      feeCents: r.fee_cents,
+      paidCents: r.paid_cents,
+      assignedToId: r.assigned_to_id,
+      submittedAt: r.submitted_at,
+      resolvedAt: r.resolved_at,
+      issuedAt: r.issued_at,
+      cancelledAt: r.cancelled_at,
+      turnaroundDays: r.turnaround_days,
+      turnaroundBusinessDays: r.turnaround_business_days,
+      dueAt: r.due_at,
+      deadlineDays: r.deadline_days,
+      infoDeadlineDays: r.info_deadline_days,
+      version: r.version,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      person: {
+        id: r.person_id,
+        givenNames: r.given_names,
+        firstSurname: r.first_surname,
+        secondSurname: r.second_surname,
+        dateOfBirth: dateValue(r.date_of_birth),
+      },
+    },
+    transitions: r.transitions.map(([fromState, toState, at]) => ({ fromState, toState, at: new Date(at) })),
+  };
 }

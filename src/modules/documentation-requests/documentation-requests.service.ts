@@ -11,7 +11,8 @@ import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
-import { loadCalendar, loadCalendars } from '../consulates/holidays.repository.ts';
+import type { CalendarCache } from '../consulates/holidays.repository.ts';
+import type { Sql } from '../../db/sql.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
 import { documentationWhere } from './documentation-requests.filters.ts';
 import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './documentation-requests.details.ts';
@@ -19,6 +20,7 @@ import {
   appendEvent,
   findRequest,
   listRequests,
+  readRequest,
   timelineOf,
   transitionsOf,
   updateRequestAtVersion,
@@ -159,6 +161,8 @@ export class DocumentationRequestsService {
     private readonly prisma: PrismaClient,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly calendars: CalendarCache,
+    private readonly sql: Sql,
   ) {}
 
   async create(ctx: RequestContext, input: CreateInput): Promise<RequestJson> {
@@ -182,7 +186,7 @@ export class DocumentationRequestsService {
     if (problems.length) throw new BadRequestError(`${problems[0]!.path}: ${problems[0]!.message}`, problems);
 
     const rule = this.config.documentationDeadlines[input.type];
-    const calendar = await loadCalendar(this.prisma, consulateId);
+    const calendar = await this.calendars.get(consulateId);
     const row = await this.prisma.$transaction(async (tx) => {
       // Serialise creates for the same person (or CURP) and type, so two
       // simultaneous applications still see each other as duplicates.
@@ -249,10 +253,13 @@ export class DocumentationRequestsService {
     return toRequestJson(row, [{ fromState: null, toState: 'submitted', at: now }], calendar, now);
   }
 
+  /** One statement: the request, its person's names and its transitions, in the actor's scope. */
   async get(ctx: RequestContext, id: string): Promise<RequestJson> {
     assertCan(ctx.actor, 'documentation:read');
-    const row = await this.visible(this.prisma, ctx, id);
-    return this.render(this.prisma, row);
+    const found = await readRequest(this.sql, id, consulateScope(ctx.actor).consulateId ?? null);
+    if (!found) throw new NotFoundError('Documentation request');
+    const calendar = await this.calendars.get(found.row.consulateId);
+    return toRequestJson(found.row, found.transitions, calendar, this.clock.now());
   }
 
   async list(ctx: RequestContext, input: ListInput) {
@@ -270,10 +277,7 @@ export class DocumentationRequestsService {
     const rows = await listRequests(this.prisma, where, input.limit + 1);
     const page = rows.slice(0, input.limit);
     const [calendars, transitions] = await Promise.all([
-      loadCalendars(
-        this.prisma,
-        page.map((r) => r.consulateId),
-      ),
+      this.calendars.many(page.map((r) => r.consulateId)),
       transitionsOf(
         this.prisma,
         page.map((r) => r.id),
@@ -428,7 +432,7 @@ export class DocumentationRequestsService {
       }
 
       // One calendar for the turnaround, the deadline and the answer.
-      const calendar = await loadCalendar(tx, current.consulateId);
+      const calendar = await this.calendars.get(current.consulateId);
       const data: Prisma.DocumentationRequestUncheckedUpdateManyInput = { state: to };
       if ((to === 'approved' || to === 'rejected') && !current.resolvedAt) data.resolvedAt = now;
       if (to === 'cancelled') data.cancelledAt = now;
@@ -597,7 +601,7 @@ export class DocumentationRequestsService {
 
   private async render(db: PrismaClient | Tx, row: RequestRow, known?: BusinessCalendar): Promise<RequestJson> {
     // Sequential: queries of one interactive transaction share its connection.
-    const calendar = known ?? (await loadCalendar(db, row.consulateId));
+    const calendar = known ?? (await this.calendars.get(row.consulateId));
     const transitions = await transitionsOf(db, [row.id]);
     return toRequestJson(row, transitions.get(row.id) ?? [], calendar, this.clock.now());
   }
