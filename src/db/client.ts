@@ -55,9 +55,7 @@ export function createPrismaClient(
   { preparedStatements = false }: { preparedStatements?: boolean } = {},
 ): PrismaClient {
   const adapter = new PrismaPg(
-    typeof source === 'string'
-      ? { connectionString: source, max: poolMax, application_name: 'consular-api' }
-      : source,
+    typeof source === 'string' ? { connectionString: source, max: poolMax, application_name: 'consular-api' } : source,
     // An undefined name runs the statement unnamed (the adapter passes it to pg as is).
     preparedStatements ? { statementNameGenerator: ({ sql }) => statementName(sql) as string } : {},
   );

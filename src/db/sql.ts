@@ -4,7 +4,9 @@ import { statementName } from './client.ts';
 /** DATE columns as `YYYY-MM-DD` (node-postgres would make a local-midnight Date of them). */
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === 1082 ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 1082
+      ? (value: string) => value
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 export type Queryable = pg.Pool | pg.PoolClient;
