@@ -17,6 +17,14 @@ export interface PoolOptions {
   preparedStatements?: boolean;
 }
 
+/**
+ * Interactive transactions queue for a pooled connection (and, inside, for the
+ * row locks of counters such as reference series and ticket numbers) instead of
+ * failing with P2028 after Prisma's default 2 s: a burst of requests larger
+ * than the pool waits its turn rather than answering 500.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
+
 /** A node-postgres pool, shared by Prisma and the hand-written SQL of hot paths. */
 export function createPool(databaseUrl: string, { max = 10 }: PoolOptions = {}): pg.Pool {
   return new pg.Pool({
@@ -59,5 +67,5 @@ export function createPrismaClient(
     // An undefined name runs the statement unnamed (the adapter passes it to pg as is).
     preparedStatements ? { statementNameGenerator: ({ sql }) => statementName(sql) as string } : {},
   );
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }
