@@ -2,12 +2,11 @@ import pg from 'pg';
 import { statementName } from './client.ts';
 
 /** DATE columns as `YYYY-MM-DD` (node-postgres would make a local-midnight Date of them). */
-const types = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === 1082
-      ? (value: string) => value
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+const keepText = (value: string) => value;
+function getTypeParser(oid: number, format?: 'text' | 'binary'): unknown {
+  return oid === 1082 ? keepText : (pg.types.getTypeParser(oid, format) as unknown);
+}
+const types = { getTypeParser: getTypeParser as typeof pg.types.getTypeParser };
 
 export type Queryable = pg.Pool | pg.PoolClient;
 
