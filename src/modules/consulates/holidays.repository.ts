@@ -2,6 +2,7 @@ import { FeedCache, type ChangeFeed } from '../../db/changes.ts';
 import type { Db } from '../../db/client.ts';
 import { dateOf, dateValue } from '../../lib/calendar.ts';
 import type { BusinessCalendar } from '../../lib/calendar.ts';
+import type { ConsularService } from '../../generated/prisma/enums.ts';
 
 export interface HolidayRow {
   date: string;
@@ -26,22 +27,32 @@ export async function replaceHolidays(db: Db, consulateId: string, holidays: Hol
   }
 }
 
+/** A consulate's business calendar, with the services its office offers (the lobby's day). */
+export interface ConsulateCalendar extends BusinessCalendar {
+  readonly services: readonly ConsularService[];
+}
+
 /** The business calendars (time zone and holidays) of some consulates, by id. */
-export async function loadCalendars(db: Db, consulateIds: readonly string[]): Promise<Map<string, BusinessCalendar>> {
+export async function loadCalendars(db: Db, consulateIds: readonly string[]): Promise<Map<string, ConsulateCalendar>> {
   const ids = [...new Set(consulateIds)];
   if (ids.length === 0) return new Map();
   // Sequential: `db` may be an interactive transaction, whose queries share one connection.
-  const consulates = await db.consulate.findMany({ where: { id: { in: ids } }, select: { id: true, timeZone: true } });
+  const consulates = await db.consulate.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, timeZone: true, services: true },
+  });
   const holidays = await db.consulateHoliday.findMany({
     where: { consulateId: { in: ids } },
     select: { consulateId: true, date: true },
   });
   const byConsulate = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
   for (const h of holidays) byConsulate.get(h.consulateId)!.add(dateOf(h.date));
-  return new Map(consulates.map((c) => [c.id, { timeZone: c.timeZone, holidays: byConsulate.get(c.id)! }]));
+  return new Map(
+    consulates.map((c) => [c.id, { timeZone: c.timeZone, holidays: byConsulate.get(c.id)!, services: c.services }]),
+  );
 }
 
-export async function loadCalendar(db: Db, consulateId: string): Promise<BusinessCalendar> {
+export async function loadCalendar(db: Db, consulateId: string): Promise<ConsulateCalendar> {
   const calendar = (await loadCalendars(db, [consulateId])).get(consulateId);
   if (!calendar) throw new Error(`consulate ${consulateId} has no calendar`);
   return calendar;
@@ -54,7 +65,7 @@ export async function loadCalendar(db: Db, consulateId: string): Promise<Busines
  * holidays must use `loadCalendar(tx, …)` instead.
  */
 export class CalendarCache {
-  private readonly cache: FeedCache<BusinessCalendar>;
+  private readonly cache: FeedCache<ConsulateCalendar>;
 
   constructor(
     private readonly db: Db,
@@ -66,7 +77,12 @@ export class CalendarCache {
     });
   }
 
-  async get(consulateId: string): Promise<BusinessCalendar> {
+  /** The consulate's calendar; undefined for an unknown consulate. */
+  async find(consulateId: string): Promise<ConsulateCalendar | undefined> {
+    return this.cache.fill(consulateId, async () => (await loadCalendars(this.db, [consulateId])).get(consulateId));
+  }
+
+  async get(consulateId: string): Promise<ConsulateCalendar> {
     const calendar = await this.cache.fill(consulateId, async () =>
       (await loadCalendars(this.db, [consulateId])).get(consulateId),
     );
@@ -74,9 +90,9 @@ export class CalendarCache {
     return calendar;
   }
 
-  async many(consulateIds: readonly string[]): Promise<Map<string, BusinessCalendar>> {
+  async many(consulateIds: readonly string[]): Promise<Map<string, ConsulateCalendar>> {
     const ids = [...new Set(consulateIds)];
-    const found = new Map<string, BusinessCalendar>();
+    const found = new Map<string, ConsulateCalendar>();
     const missing: string[] = [];
     for (const id of ids) {
       const hit = this.cache.get(id);

@@ -41,19 +41,6 @@ export function findRequest(db: Db, where: Prisma.DocumentationRequestWhereInput
   return db.documentationRequest.findFirst({ where, select: requestSelect });
 }
 
-export function listRequests(
-  db: Db,
-  where: Prisma.DocumentationRequestWhereInput,
-  take: number,
-): Promise<RequestRow[]> {
-  return db.documentationRequest.findMany({
-    where,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take,
-    select: requestSelect,
-  });
-}
-
 /** Updates only at `version` (and bumps it); null when someone else changed it first. */
 export async function updateRequestAtVersion(
   db: Db,
@@ -160,27 +147,37 @@ interface ReadRow {
   transitions: [DocumentationState | null, DocumentationState | null, string][];
 }
 
-const READ_SQL = `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.type::text AS type, r.details, r.state::text AS state,
+const READ_COLUMNS = `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.type::text AS type, r.details, r.state::text AS state,
     r.potential_duplicate, r.fee_pending, r.emergency, r.fee_cents, r.paid_cents, r.assigned_to_id, r.submitted_at,
     r.resolved_at, r.issued_at, r.cancelled_at, r.turnaround_days, r.turnaround_business_days, r.due_at,
     r.deadline_days, r.info_deadline_days, r.version, r.created_at, r.updated_at,
     p.given_names, p.first_surname, p.second_surname, p.date_of_birth,
     COALESCE((SELECT json_agg(json_build_array(e.from_state, e.to_state, e.at) ORDER BY e.at, e.seq)
               FROM documentation_request_events e WHERE e.request_id = r.id AND e.kind = 'transition'), '[]') AS transitions
-  FROM documentation_requests r JOIN persons p ON p.id = r.person_id
-  WHERE r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)`;
+  FROM documentation_requests r JOIN persons p ON p.id = r.person_id`;
+
+const READ_ONE_SQL = `${READ_COLUMNS} WHERE r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)`;
+const READ_MANY_SQL = `${READ_COLUMNS} WHERE r.id = ANY($1::uuid[])`;
+
+type ReadResult = { row: RequestRow; transitions: TimelineTransition[] };
 
 /**
  * A request with its person's names and its state transitions in one
  * statement (the hot read path), confined to `consulateId` unless null.
  */
-export async function readRequest(
-  sql: Sql,
-  id: string,
-  consulateId: string | null,
-): Promise<{ row: RequestRow; transitions: TimelineTransition[] } | undefined> {
-  const r = await sql.one<ReadRow>(READ_SQL, [id, consulateId]);
-  if (!r) return undefined;
+export async function readRequest(sql: Sql, id: string, consulateId: string | null): Promise<ReadResult | undefined> {
+  const r = await sql.one<ReadRow>(READ_ONE_SQL, [id, consulateId]);
+  return r ? fromReadRow(r) : undefined;
+}
+
+/** Requests by id (one statement), as `readRequest` reads them; callers keep their own order. */
+export async function readRequests(sql: Sql, ids: readonly string[]): Promise<Map<string, ReadResult>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.rows<ReadRow>(READ_MANY_SQL, [ids]);
+  return new Map(rows.map((r) => [r.id, fromReadRow(r)]));
+}
+
+function fromReadRow(r: ReadRow): ReadResult {
   return {
     row: {
       id: r.id,

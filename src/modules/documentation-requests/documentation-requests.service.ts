@@ -19,8 +19,8 @@ import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './
 import {
   appendEvent,
   findRequest,
-  listRequests,
   readRequest,
+  readRequests,
   timelineOf,
   transitionsOf,
   updateRequestAtVersion,
@@ -274,20 +274,27 @@ export class DocumentationRequestsService {
     const where: Prisma.DocumentationRequestWhereInput = {
       AND: [scope, documentationWhere(this.prisma, filter, now), afterCreatedDesc(cursor)],
     };
-    const rows = await listRequests(this.prisma, where, input.limit + 1);
-    const page = rows.slice(0, input.limit);
-    const [calendars, transitions] = await Promise.all([
-      this.calendars.many(page.map((r) => r.consulateId)),
-      transitionsOf(
-        this.prisma,
-        page.map((r) => r.id),
-      ),
-    ]);
+    // The filter picks the page (Prisma, the same `where` statistics count with);
+    // one statement then reads those requests with their persons and timelines.
+    const keys = await this.prisma.documentationRequest.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: input.limit + 1,
+      select: { id: true, createdAt: true },
+    });
+    const found = await readRequests(
+      this.sql,
+      keys.slice(0, input.limit).map((k) => k.id),
+    );
+    const calendars = await this.calendars.many([...found.values()].map((f) => f.row.consulateId));
     return toPage(
-      rows,
+      keys,
       input.limit,
-      (r) => [r.createdAt.toISOString(), r.id],
-      (r) => toRequestJson(r, transitions.get(r.id) ?? [], calendars.get(r.consulateId)!, now),
+      (k) => [k.createdAt.toISOString(), k.id],
+      (k) => {
+        const { row, transitions } = found.get(k.id)!;
+        return toRequestJson(row, transitions, calendars.get(row.consulateId)!, now);
+      },
     );
   }
 
