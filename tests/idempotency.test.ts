@@ -334,15 +334,31 @@ describe('Idempotency-Key semantics', () => {
 
   it('a key claimed without an answer (the scheme before this one) or expired is taken over, not stuck', async () => {
     const key = `legacy-${uniqueCode('L')}`;
-    await t.prisma.idempotencyKey.create({
-      data: {
-        callerKey: `staff:${officer.staff.id}`,
-        key,
-        requestHash: '0'.repeat(64),
-        expiresAt: new Date(Date.now() + 3_600_000),
-      },
-    });
+    const claim = (createdAt: Date) =>
+      t.prisma.idempotencyKey.upsert({
+        where: { callerKey_key: { callerKey: `staff:${officer.staff.id}`, key } },
+        create: {
+          callerKey: `staff:${officer.staff.id}`,
+          key,
+          requestHash: '0'.repeat(64),
+          createdAt,
+          expiresAt: new Date(Date.now() + 3_600_000),
+        },
+        update: { createdAt },
+      });
     const payload = personPayload();
+    // Claimed a moment ago by a replica still running the previous scheme: it may still be working.
+    await claim(new Date());
+    const running = await t.app.inject({
+      method: 'POST',
+      url: '/v1/persons',
+      headers: { ...officer.headers, 'idempotency-key': key },
+      payload,
+    });
+    expect(expectProblem(running, 409).type).toBe('urn:problem-type:consular:idempotency-in-progress');
+    expect(await t.prisma.person.count({ where: { curp: payload.curp } })).toBe(0);
+    // Abandoned (older than two minutes): taken over.
+    await claim(new Date(Date.now() - 3 * 60_000));
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/persons',

@@ -27,6 +27,8 @@ declare module 'fastify' {
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/;
 const RETENTION = "interval '24 hours'";
+/** An unanswered claim of the previous scheme older than this is abandoned. */
+const ABANDONED_AFTER = "interval '2 minutes'";
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Canonical JSON: object keys sorted, so key order does not change the hash. */
@@ -112,15 +114,17 @@ export default fp(
     const participantFor = (claim: Claim, reply: FastifyReply): TransactionParticipant => ({
       async enter(tx: Tx) {
         claim.stored = undefined;
-        // A row left by an expired key, or by the claim-then-answer scheme this
-        // replaced (no answer), is taken over; an answered one is not.
+        // An expired key is taken over, and so is a claim without an answer left
+        // by the scheme this replaced, once it is surely abandoned (a request of
+        // an older replica may still be running it); an answered one never is.
         const claimed = await tx.$queryRawUnsafe<unknown[]>(
           `INSERT INTO idempotency_keys (caller_key, key, request_hash, expires_at)
            VALUES ($1, $2, $3, now() + ${RETENTION})
            ON CONFLICT (caller_key, key) DO UPDATE
              SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL,
                  response_headers = NULL, created_at = now(), completed_at = NULL, expires_at = EXCLUDED.expires_at
-             WHERE idempotency_keys.expires_at <= now() OR idempotency_keys.response_status IS NULL
+             WHERE idempotency_keys.expires_at <= now()
+                OR (idempotency_keys.response_status IS NULL AND idempotency_keys.created_at < now() - ${ABANDONED_AFTER})
            RETURNING 1`,
           claim.callerKey,
           claim.key,
