@@ -169,7 +169,7 @@ describe('database timeouts in the configuration', () => {
       connectMs: 5_000,
       poolMs: 15_000,
       statementMs: 5_000,
-      transactionMs: 10_000,
+      transactionMs: 20_000,
       statsStatementMs: 10_000,
       readinessMs: 2_000,
     });

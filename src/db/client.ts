@@ -56,10 +56,19 @@ function answeringClient(connectMs: number) {
 }
 
 /**
+ * Interactive transactions queue for a pooled connection (and, inside, for the
+ * row locks of counters such as reference series and ticket numbers) instead of
+ * failing with P2028 after Prisma's default 2 s: a burst of requests larger
+ * than the pool waits its turn rather than answering 500. The service's own
+ * clients take these from DATABASE_POOL_TIMEOUT_MS and DATABASE_TRANSACTION_TIMEOUT_MS.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
+
+/**
  * A Prisma client over node-postgres (Prisma 7's driver adapter). With
  * `timeouts`, every connection, statement and transaction is bounded (see
- * docs/decisions.md "Bounding the database"); without, pg's and Prisma's
- * defaults apply (scripts and tests' own clients).
+ * docs/decisions.md "Bounding the database"); without (scripts, tests' own
+ * clients), pg's defaults apply and transactions get TRANSACTION_OPTIONS.
  */
 export function createPrismaClient(databaseUrl: string, poolMax = 10, timeouts?: DatabaseTimeouts): PrismaClient {
   const adapter = new PrismaPg({
@@ -79,7 +88,7 @@ export function createPrismaClient(databaseUrl: string, poolMax = 10, timeouts?:
   });
   return new PrismaClient({
     adapter,
-    ...(timeouts && { transactionOptions: { maxWait: timeouts.poolMs, timeout: timeouts.transactionMs } }),
+    transactionOptions: timeouts ? { maxWait: timeouts.poolMs, timeout: timeouts.transactionMs } : TRANSACTION_OPTIONS,
   });
 }
 
