@@ -1,14 +1,19 @@
-import type pg from 'pg';
 import fp from 'fastify-plugin';
 import { ChangeFeed } from '../db/changes.ts';
-import { createPool, createPrismaClient, type PrismaClient } from '../db/client.ts';
+import { createPool, createPrismaClient, withFaultsNamed, type PrismaClient } from '../db/client.ts';
+import { databaseIdentity, type DatabaseIdentity } from '../db/faults.ts';
 import { Sql } from '../db/sql.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     prisma: PrismaClient;
-    /** Client for statistics: a streaming replica when STATS_DATABASE_URL is set. */
+    /**
+     * Client for statistics: a streaming replica when STATS_DATABASE_URL is
+     * set, whose faults answer 503 naming the statistics database.
+     */
     statsPrisma: PrismaClient;
+    /** The primary, and the replica when there is one (readiness reports both). */
+    databases: { primary: DatabaseIdentity; statistics: DatabaseIdentity | undefined };
     /** Hand-written SQL of the hot paths, on the pool `prisma` uses. */
     sql: Sql;
     /** What other replicas changed (sessions, accounts, kiosks, calendars), for the caches. */
@@ -18,13 +23,38 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { databaseUrl, statsDatabaseUrl, databasePoolMax, databasePreparedStatements, databaseDirectUrl } =
-      app.config;
-    const pool: pg.Pool = createPool(databaseUrl, { max: databasePoolMax });
-    const prisma = createPrismaClient(pool, databasePoolMax, { preparedStatements: databasePreparedStatements });
-    const statsPrisma = statsDatabaseUrl
-      ? createPrismaClient(statsDatabaseUrl, databasePoolMax, { preparedStatements: databasePreparedStatements })
-      : prisma;
+    const {
+      databaseUrl,
+      statsDatabaseUrl,
+      databasePoolMax,
+      databaseTimeouts: t,
+      databasePreparedStatements: preparedStatements,
+      databaseDirectUrl,
+    } = app.config;
+    // Behind a pooler (a direct URL is given apart), no startup statement_timeout: PgBouncer refuses it.
+    const startupStatementTimeout = databaseDirectUrl === databaseUrl;
+    const pool = createPool(databaseUrl, {
+      max: databasePoolMax,
+      timeouts: { connectMs: t.connectMs, poolMs: t.poolMs, statementMs: t.statementMs },
+      startupStatementTimeout,
+    });
+    const prisma = createPrismaClient(pool, databasePoolMax, {
+      timeouts: { connectMs: t.connectMs, poolMs: t.poolMs, statementMs: t.statementMs },
+      transactionMs: t.transactionMs,
+      preparedStatements,
+    });
+    const statistics = statsDatabaseUrl ? databaseIdentity('statistics', statsDatabaseUrl) : undefined;
+    const statsPrisma =
+      statsDatabaseUrl && statistics
+        ? withFaultsNamed(
+            createPrismaClient(statsDatabaseUrl, databasePoolMax, {
+              timeouts: { connectMs: t.connectMs, poolMs: t.poolMs, statementMs: t.statsStatementMs },
+              transactionMs: t.transactionMs,
+              preparedStatements,
+            }),
+            statistics,
+          )
+        : prisma;
     await prisma.$connect();
     const changes = new ChangeFeed({
       url: databaseDirectUrl,
@@ -33,7 +63,8 @@ export default fp(
     await changes.start();
     app.decorate('prisma', prisma);
     app.decorate('statsPrisma', statsPrisma);
-    app.decorate('sql', new Sql(pool, databasePreparedStatements));
+    app.decorate('databases', { primary: databaseIdentity('primary', databaseUrl), statistics });
+    app.decorate('sql', new Sql(pool, preparedStatements));
     app.decorate('changes', changes);
     app.addHook('onClose', async () => {
       await changes.close();
