@@ -1,5 +1,6 @@
 import type { StaffRole } from '../generated/prisma/enums.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.ts';
+import type { TransactionParticipant } from '../db/transaction.ts';
 
 /**
  * The one place that decides what an actor may do (SPEC §1), and builds the
@@ -46,6 +47,8 @@ export interface RequestContext<A extends Actor = StaffActor> {
    * replicas hear it from the database).
    */
   readonly touched?: Set<string>;
+  /** The request's Idempotency-Key, which takes part in its write transaction (db/transaction.ts). */
+  readonly participant?: TransactionParticipant | undefined;
 }
 
 const PERMISSIONS = {

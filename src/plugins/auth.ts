@@ -63,14 +63,14 @@ declare module 'fastify' {
 export function staffContext(request: FastifyRequest): RequestContext<StaffActor> {
   const actor = request.actor;
   if (actor?.kind !== 'staff') throw new UnauthorizedError();
-  return { actor, requestId: request.id, touched: touchedBy(request) };
+  return { actor, requestId: request.id, touched: touchedBy(request), participant: request.idempotency?.participant };
 }
 
 /** The kiosk context of an authenticated request (handlers behind `authenticateKiosk`). */
 export function kioskContext(request: FastifyRequest): RequestContext<KioskActor> {
   const actor = request.actor;
   if (actor?.kind !== 'kiosk') throw new UnauthorizedError();
-  return { actor, requestId: request.id, touched: touchedBy(request) };
+  return { actor, requestId: request.id, touched: touchedBy(request), participant: request.idempotency?.participant };
 }
 
 /** The set the request's audited writes name their entities in (see RequestContext.touched). */

@@ -117,6 +117,7 @@ export class AppointmentsService {
       try {
         return await writeTransaction(
           this.prisma,
+          ctx,
           async (tx) => {
             const booked = await this.bookIn(tx, ctx, input, startsAt, now);
             return created(booked, { etag: etagOf(booked.version), location: `/v1/appointments/${booked.id}` });

@@ -29,6 +29,8 @@ export async function replaceHolidays(db: Db, consulateId: string, holidays: Hol
 
 /** A consulate's business calendar, with the services its office offers (the lobby's day). */
 export interface ConsulateCalendar extends BusinessCalendar {
+  /** The consulate's code (references start with it). */
+  readonly code: string;
   readonly services: readonly ConsularService[];
 }
 
@@ -39,7 +41,7 @@ export async function loadCalendars(db: Db, consulateIds: readonly string[]): Pr
   // Sequential: `db` may be an interactive transaction, whose queries share one connection.
   const consulates = await db.consulate.findMany({
     where: { id: { in: ids } },
-    select: { id: true, timeZone: true, services: true },
+    select: { id: true, code: true, timeZone: true, services: true },
   });
   const holidays = await db.consulateHoliday.findMany({
     where: { consulateId: { in: ids } },
@@ -48,7 +50,10 @@ export async function loadCalendars(db: Db, consulateIds: readonly string[]): Pr
   const byConsulate = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
   for (const h of holidays) byConsulate.get(h.consulateId)!.add(dateOf(h.date));
   return new Map(
-    consulates.map((c) => [c.id, { timeZone: c.timeZone, holidays: byConsulate.get(c.id)!, services: c.services }]),
+    consulates.map((c) => [
+      c.id,
+      { code: c.code, timeZone: c.timeZone, holidays: byConsulate.get(c.id)!, services: c.services },
+    ]),
   );
 }
 

@@ -134,7 +134,7 @@ export class QueueService {
       throw new ConflictError(`This consulate does not offer ${service} at its office.`, 'service-not-offered');
     }
     const now = this.clock.now();
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const row = await issueTicket(tx, ctx, {
         consulateId,
         date,
