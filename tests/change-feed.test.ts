@@ -4,6 +4,7 @@ import { buildTestApp, type TestContext } from './helpers/build-test-app.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
 import { registerKiosk } from './helpers/kiosk.ts';
 import { fileRequest } from './helpers/documentation.ts';
+import { putSchedule } from './helpers/appointments.ts';
 import { createConsulate } from './factories/consulates.ts';
 import { createPerson } from './factories/persons.ts';
 
@@ -138,6 +139,42 @@ describe('caches follow changes made on another replica', () => {
         await a.app.inject({ method: 'GET', url: `/v1/documentation-requests/${filed.id}`, headers: officer.headers })
       ).json().deadline.dueDate,
     );
+  });
+
+  it('a capacity raised on A lets B book the place it refused', async () => {
+    const consulate = await createConsulate(a.prisma, { timeZone: 'America/Chicago' });
+    const supervisor = await loginAs(a.app, a.prisma, 'supervisor', consulate.id);
+    const officer = await loginAs(a.app, a.prisma, 'documentation_officer', consulate.id);
+    const schedule = (capacityPerSlot: number) => ({
+      slotMinutes: 60,
+      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, opens: '00:00', closes: '23:00' })),
+      services: [{ service: 'passport', capacityPerSlot }],
+    });
+    await putSchedule(a.app, supervisor.headers, consulate.id, schedule(1));
+    const free = await b.app.inject({
+      method: 'GET',
+      url: `/v1/appointments/availability?consulateId=${consulate.id}&service=passport`,
+      headers: officer.headers,
+    });
+    const startsAt = free.json().data[3].startsAt as string;
+    const book = async (personId: string) =>
+      b.app.inject({
+        method: 'POST',
+        url: '/v1/appointments',
+        headers: officer.headers,
+        payload: { personId, service: 'passport', consulateId: consulate.id, startsAt },
+      });
+    const first = await createPerson(a.prisma, consulate.id);
+    const second = await createPerson(a.prisma, consulate.id);
+    expect((await book(first.id)).statusCode).toBe(201);
+    const refused = await book(second.id);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().type).toMatch(/slot-full$/);
+
+    const told = heard(b, `consulate:${consulate.id}`);
+    await putSchedule(a.app, supervisor.headers, consulate.id, schedule(2));
+    await told;
+    expect((await book(second.id)).statusCode).toBe(201);
   });
 });
 

@@ -38,3 +38,11 @@ CREATE TRIGGER consulate_holidays_notify AFTER INSERT OR UPDATE OR DELETE ON con
   FOR EACH ROW EXECUTE FUNCTION ccm_notify_change('consulate', 'consulate_id');
 CREATE TRIGGER consulates_notify AFTER UPDATE OR DELETE ON consulates
   FOR EACH ROW EXECUTE FUNCTION ccm_notify_change('consulate', 'id');
+
+-- Office appointment schedules (hours, slot length, capacity per service).
+CREATE TRIGGER consulate_schedules_notify AFTER INSERT OR UPDATE OR DELETE ON consulate_schedules
+  FOR EACH ROW EXECUTE FUNCTION ccm_notify_change('consulate', 'consulate_id');
+CREATE TRIGGER consulate_opening_hours_notify AFTER INSERT OR UPDATE OR DELETE ON consulate_opening_hours
+  FOR EACH ROW EXECUTE FUNCTION ccm_notify_change('consulate', 'consulate_id');
+CREATE TRIGGER consulate_service_capacities_notify AFTER INSERT OR UPDATE OR DELETE ON consulate_service_capacities
+  FOR EACH ROW EXECUTE FUNCTION ccm_notify_change('consulate', 'consulate_id');
