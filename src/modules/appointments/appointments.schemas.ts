@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { appointmentFilterSchema } from './appointments.filters.ts';
-import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  isoDate,
+  isoDateOut,
+  isoDateTime,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 import { APPOINTMENT_STATES } from './appointments.states.ts';
 
@@ -44,12 +55,12 @@ export const createAppointmentBody = z
 export const appointmentTransitionBody = z
   .object({
     to: appointmentStateSchema,
-    reason: z.string().trim().min(1).max(2000).optional().meta({ description: 'Required for cancelled.' }),
+    reason: text(2000, { min: 1 }).optional().meta({ description: 'Required for cancelled.' }),
   })
   .strict();
 
 const localTimes = {
-  localDate: isoDate.meta({ description: 'The date in the office’s (or visit’s) time zone.' }),
+  localDate: isoDateOut.meta({ description: 'The date in the office’s (or visit’s) time zone.' }),
   localTime: z.string().length(5).meta({ description: 'Wall-clock time HH:MM there.' }),
   localStartsAt: z
     .string()
@@ -74,8 +85,8 @@ export const appointmentSchema = z
       secondSurname: z.string().max(120).nullable(),
     }),
     service: serviceSchema,
-    startsAt: isoDateTime.meta({ description: 'UTC.' }),
-    endsAt: isoDateTime.meta({ description: 'UTC.' }),
+    startsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
+    endsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
     ...localTimes,
     timeZone: z.string().max(64),
     state: appointmentStateSchema,
@@ -83,15 +94,15 @@ export const appointmentSchema = z
       .string()
       .length(8)
       .meta({ description: 'Shown to the person; with the date of birth it checks them in.' }),
-    checkedInAt: isoDateTime.nullable(),
-    servedAt: isoDateTime.nullable(),
-    noShowAt: isoDateTime.nullable(),
-    cancelledAt: isoDateTime.nullable(),
+    checkedInAt: isoDateTimeOut.nullable(),
+    servedAt: isoDateTimeOut.nullable(),
+    noShowAt: isoDateTimeOut.nullable(),
+    cancelledAt: isoDateTimeOut.nullable(),
     cancelledReason: z.string().max(2000).nullable(),
     allowedTransitions: z.array(appointmentStateSchema).max(APPOINTMENT_STATES.length),
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'Appointment' });
 
@@ -117,12 +128,12 @@ export const availabilityQuery = z
 
 export const slotSchema = z.object({
   service: serviceSchema,
-  startsAt: isoDateTime.meta({ description: 'UTC.' }),
-  endsAt: isoDateTime.meta({ description: 'UTC.' }),
+  startsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
+  endsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
   ...localTimes,
-  capacity: z.number().int().meta({ format: 'int32' }),
-  booked: z.number().int().meta({ format: 'int32' }),
-  remaining: z.number().int().meta({ format: 'int32' }),
+  capacity: int32(),
+  booked: int32(),
+  remaining: int32(),
 });
 
 export const availabilitySchema = z
@@ -130,9 +141,9 @@ export const availabilitySchema = z
     consulateId: uuid,
     mobileVisitId: uuid.nullable(),
     timeZone: z.string().max(64),
-    slotMinutes: z.number().int().meta({ format: 'int32' }),
-    from: isoDate,
-    to: isoDate,
+    slotMinutes: int32(),
+    from: isoDateOut,
+    to: isoDateOut,
     bookable: z.boolean(),
     notBookableReason: z.string().max(500).nullable(),
     data: z
@@ -151,15 +162,12 @@ export const markNoShowsBody = z
 
 export const markNoShowsResponse = z
   .object({
-    date: isoDate,
+    date: isoDateOut,
     consulateId: uuid,
     mobileVisitId: uuid.nullable(),
     changed: z.boolean().meta({ description: 'False when nothing was left to mark (a repeated call).' }),
-    marked: z.number().int().meta({ format: 'int32' }),
-    stillBooked: z
-      .number()
-      .int()
-      .meta({ format: 'int32', description: 'Booked appointments whose slot has not ended yet: left alone.' }),
+    marked: int32(),
+    stillBooked: int32().meta({ description: 'Booked appointments whose slot has not ended yet: left alone.' }),
     detail: z.string().max(500),
     appointments: z
       .array(
@@ -168,7 +176,7 @@ export const markNoShowsResponse = z
           personId: uuid,
           mobileVisitId: uuid.nullable(),
           service: serviceSchema,
-          startsAt: isoDateTime,
+          startsAt: isoDateTimeOut,
           localStartsAt: z.string().max(40),
         }),
       )

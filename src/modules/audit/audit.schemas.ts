@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, isoDateTime, isoDateTimeOut, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
 
 export const auditEventSchema = z
   .object({
     id: uuid,
-    occurredAt: isoDateTime,
+    occurredAt: isoDateTimeOut,
     actorType: z.enum(['staff', 'kiosk', 'system']),
     actorId: uuid.nullable(),
     actorRole: z.string().max(40).nullable(),
@@ -28,10 +28,18 @@ export const auditListQuery = z.object({
   limit: limitQuery,
   cursor: cursorQuery,
   consulateId: uuid.optional(),
-  entityType: z.string().max(60).optional(),
+  entityType: z
+    .string()
+    .max(60)
+    .regex(/^[a-z_]+$/, 'must be an entity type such as protection_case')
+    .optional(),
   entityId: uuid.optional(),
   actorId: uuid.optional(),
-  action: z.string().max(80).optional(),
+  action: z
+    .string()
+    .max(80)
+    .regex(/^[a-z_.]+$/, 'must be an action such as staff.create')
+    .optional(),
   from: isoDateTime.optional().meta({ description: 'Events at or after this instant.' }),
   to: isoDateTime.optional().meta({ description: 'Events before this instant.' }),
 });

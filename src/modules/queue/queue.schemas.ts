@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, int32, isoDateOut, isoDateTimeOut, limitQuery, listOf, text, uuid } from '../../lib/schemas.ts';
 import { ticketFilterSchema } from './queue.filters.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 
@@ -9,7 +9,7 @@ export const ticketSchema = z
   .object({
     id: uuid,
     consulateId: uuid,
-    date: isoDate,
+    date: isoDateOut,
     ticket: z
       .string()
       .max(12)
@@ -19,17 +19,17 @@ export const ticketSchema = z
     appointmentId: uuid.nullable().meta({ description: 'The appointment checked in with this ticket.' }),
     state: ticketStateSchema,
     counter: z.string().max(20).nullable(),
-    issuedAt: isoDateTime,
-    calledAt: isoDateTime.nullable(),
-    finishedAt: isoDateTime.nullable(),
-    version: z.number().int().meta({ format: 'int32' }),
+    issuedAt: isoDateTimeOut,
+    calledAt: isoDateTimeOut.nullable(),
+    finishedAt: isoDateTimeOut.nullable(),
+    version: int32(),
   })
   .meta({ id: 'QueueTicket' });
 
 export const callNextBody = z
   .object({
     service: serviceSchema,
-    counter: z.string().trim().min(1).max(20).meta({ description: 'Where the national should go, e.g. "Window 3".' }),
+    counter: text(20, { min: 1 }).meta({ description: 'Where the national should go, e.g. "Window 3".' }),
     consulateId: uuid.optional().meta({ description: 'Admins name the consulate.' }),
   })
   .strict();
@@ -43,7 +43,7 @@ export const queueListResponse = listOf(ticketSchema);
 /** The lobby board: ticket numbers only. */
 export const boardSchema = z
   .object({
-    date: isoDate,
+    date: isoDateOut,
     services: z
       .array(
         z.object({

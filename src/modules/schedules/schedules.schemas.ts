@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int32, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { int32, isoDateTimeOut, uuid } from '../../lib/schemas.ts';
 import { minutesOf } from '../../lib/slots.ts';
 import { SERVICES, serviceSchema } from '../consulates/consulates.schemas.ts';
 
@@ -77,10 +77,10 @@ export const scheduleSchema = z
     consulateId: uuid,
     timeZone: z.string().max(64).meta({ description: 'The consulate’s IANA zone: hours are local to it.' }),
     configured: z.boolean().meta({ description: 'False until a supervisor or admin first sets the schedule.' }),
-    slotMinutes: z.number().int().nullable().meta({ format: 'int32' }),
+    slotMinutes: int32().nullable(),
     weeklyHours: z.array(weeklyHoursSchema).max(70),
     services: z.array(serviceCapacitySchema).max(SERVICES.length),
-    version: z.number().int().min(0).meta({ format: 'int32', description: '0 while not configured.' }),
-    updatedAt: isoDateTime.nullable(),
+    version: int32().meta({ description: '0 while not configured.' }),
+    updatedAt: isoDateTimeOut.nullable(),
   })
   .meta({ id: 'ConsulateSchedule' });
