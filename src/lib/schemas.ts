@@ -28,9 +28,25 @@ export function text(max: number, { min = 0, trim = true }: { min?: number; trim
   return (min > 0 ? base.min(min) : base).max(max).regex(STORABLE_TEXT, STORABLE_TEXT_MESSAGE);
 }
 
+/**
+ * A string the API writes. Whatever PostgreSQL stored is storable text by
+ * construction, so the pattern documents that without testing each response.
+ */
+export const outText = (max: number, min = 0) =>
+  (min > 0 ? z.string().min(min) : z.string()).max(max).meta({ pattern: STORABLE_TEXT.source });
+
 export const uuid = z.uuid().max(36).meta({ format: 'uuid' });
 
 export const idParams = z.object({ id: uuid });
+
+/** A record id, or `none` (e.g. `assignedToId=none`: unassigned). One string schema, so the document types it. */
+export const uuidOrNone = z
+  .string()
+  .max(36)
+  .regex(
+    /^(?:none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$/,
+    'must be an id (UUID) or none',
+  );
 
 /** An `If-Match` value: printable ASCII, as HTTP field values are (the tag is checked by `expectedVersion`). */
 const ifMatchValue = z
@@ -118,18 +134,25 @@ export const paginationQuery = z.object({ limit: limitQuery, cursor: cursorQuery
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({
     data: z.array(item).max(200),
-    nextCursor: z.string().max(500).nullable(),
+    nextCursor: z
+      .string()
+      .max(500)
+      .meta({ pattern: '^[A-Za-z0-9_-]+$', description: 'Pass as `cursor` for the next page; null on the last.' })
+      .nullable(),
   });
 
 export const problemSchema = z
   .object({
-    type: z.string().max(200),
-    title: z.string().max(200),
+    type: z
+      .string()
+      .max(200)
+      .meta({ format: 'uri', description: 'A stable URN per kind of problem: urn:problem-type:consular:<code>.' }),
+    title: outText(200),
     status: z.number().int().min(400).max(599).meta({ format: 'int32' }),
-    detail: z.string().max(2000).optional(),
-    instance: z.string().max(2000).optional(),
+    detail: outText(2000).optional(),
+    instance: outText(2000).optional(),
     errors: z
-      .array(z.object({ path: z.string().max(500), message: z.string().max(1000) }))
+      .array(z.object({ path: outText(500), message: outText(1000) }))
       .max(100)
       .optional(),
   })

@@ -9,10 +9,12 @@ import {
   isoDateTimeOut,
   limitQuery,
   listOf,
+  outText,
   text,
   uuid,
 } from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
+import { CODE_PATTERN } from './appointments.codes.ts';
 import { APPOINTMENT_STATES } from './appointments.states.ts';
 
 export const appointmentStateSchema = z.enum(APPOINTMENT_STATES).meta({ id: 'AppointmentState' });
@@ -61,15 +63,12 @@ export const appointmentTransitionBody = z
 
 const localTimes = {
   localDate: isoDateOut.meta({ description: 'The date in the office’s (or visit’s) time zone.' }),
-  localTime: z.string().length(5).meta({ description: 'Wall-clock time HH:MM there.' }),
-  localStartsAt: z
-    .string()
-    .max(40)
-    .meta({ description: 'Local start with its UTC offset.', examples: ['2026-11-01T01:30:00-08:00'] }),
-  utcOffset: z
-    .string()
-    .max(6)
-    .meta({ examples: ['-08:00'] }),
+  localTime: outText(5, 5).meta({ description: 'Wall-clock time HH:MM there.' }),
+  localStartsAt: outText(40).meta({
+    description: 'Local start with its UTC offset.',
+    examples: ['2026-11-01T01:30:00-08:00'],
+  }),
+  utcOffset: outText(6).meta({ examples: ['-08:00'] }),
 };
 
 export const appointmentSchema = z
@@ -80,25 +79,25 @@ export const appointmentSchema = z
     personId: uuid,
     person: z.object({
       id: uuid,
-      givenNames: z.string().max(120),
-      firstSurname: z.string().max(120),
-      secondSurname: z.string().max(120).nullable(),
+      givenNames: outText(120),
+      firstSurname: outText(120),
+      secondSurname: outText(120).nullable(),
     }),
     service: serviceSchema,
     startsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
     endsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
     ...localTimes,
-    timeZone: z.string().max(64),
+    timeZone: outText(64),
     state: appointmentStateSchema,
-    confirmationCode: z
-      .string()
-      .length(8)
-      .meta({ description: 'Shown to the person; with the date of birth it checks them in.' }),
+    confirmationCode: z.string().length(8).meta({
+      pattern: CODE_PATTERN.source,
+      description: 'Shown to the person; with the date of birth it checks them in.',
+    }),
     checkedInAt: isoDateTimeOut.nullable(),
     servedAt: isoDateTimeOut.nullable(),
     noShowAt: isoDateTimeOut.nullable(),
     cancelledAt: isoDateTimeOut.nullable(),
-    cancelledReason: z.string().max(2000).nullable(),
+    cancelledReason: outText(2000).nullable(),
     allowedTransitions: z.array(appointmentStateSchema).max(APPOINTMENT_STATES.length),
     version: int32(),
     createdAt: isoDateTimeOut,
@@ -140,12 +139,12 @@ export const availabilitySchema = z
   .object({
     consulateId: uuid,
     mobileVisitId: uuid.nullable(),
-    timeZone: z.string().max(64),
+    timeZone: outText(64),
     slotMinutes: int32(),
     from: isoDateOut,
     to: isoDateOut,
     bookable: z.boolean(),
-    notBookableReason: z.string().max(500).nullable(),
+    notBookableReason: outText(500).nullable(),
     data: z
       .array(slotSchema)
       .max(100_000)
@@ -168,7 +167,7 @@ export const markNoShowsResponse = z
     changed: z.boolean().meta({ description: 'False when nothing was left to mark (a repeated call).' }),
     marked: int32(),
     stillBooked: int32().meta({ description: 'Booked appointments whose slot has not ended yet: left alone.' }),
-    detail: z.string().max(500),
+    detail: outText(500),
     appointments: z
       .array(
         z.object({
@@ -177,7 +176,7 @@ export const markNoShowsResponse = z
           mobileVisitId: uuid.nullable(),
           service: serviceSchema,
           startsAt: isoDateTimeOut,
-          localStartsAt: z.string().max(40),
+          localStartsAt: outText(40),
         }),
       )
       .max(100_000)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorQuery, isoDateTime, isoDateTimeOut, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, isoDateTime, isoDateTimeOut, limitQuery, listOf, outText, uuid } from '../../lib/schemas.ts';
 
 export const auditEventSchema = z
   .object({
@@ -7,20 +7,14 @@ export const auditEventSchema = z
     occurredAt: isoDateTimeOut,
     actorType: z.enum(['staff', 'kiosk', 'system']),
     actorId: uuid.nullable(),
-    actorRole: z.string().max(40).nullable(),
+    actorRole: outText(40).nullable(),
     consulateId: uuid.nullable(),
-    action: z
-      .string()
-      .max(80)
-      .meta({ examples: ['staff.create'] }),
-    entityType: z.string().max(60),
+    action: outText(80).meta({ examples: ['staff.create'] }),
+    entityType: outText(60),
     entityId: uuid.nullable(),
-    changedFields: z
-      .array(z.string().max(80))
-      .max(100)
-      .meta({ description: 'Names of changed fields; never their values.' }),
-    details: z.record(z.string().max(80), z.unknown()).nullable(),
-    requestId: z.string().max(128).nullable(),
+    changedFields: z.array(outText(80)).max(100).meta({ description: 'Names of changed fields; never their values.' }),
+    details: z.record(outText(80), z.unknown()).nullable(),
+    requestId: outText(128).nullable(),
   })
   .meta({ id: 'AuditEvent' });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int32, text } from '../../lib/schemas.ts';
+import { int32, outText, text } from '../../lib/schemas.ts';
 import { staffSchema } from '../staff/staff.schemas.ts';
 
 /** Refresh tokens are 256 random bits, base64url. */
@@ -29,8 +29,8 @@ export const logoutBody = z
 
 export const tokenResponse = z
   .object({
-    accessToken: z.string().max(2000),
-    refreshToken: z.string().max(200),
+    accessToken: outText(2000),
+    refreshToken: outText(200),
     tokenType: z.literal('Bearer'),
     expiresIn: int32().meta({ description: 'Access token lifetime in seconds.' }),
     user: staffSchema,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { booleanQuery, isoDateTime, text, uuid } from '../../lib/schemas.ts';
+import { booleanQuery, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
 import { foldText } from '../../lib/text.ts';
 import { DOCUMENTATION_TYPES } from './documentation-requests.details.ts';
 import {
@@ -21,10 +21,7 @@ export const documentationFilterSchema = z.object({
   consulateId: uuid.optional(),
   state: z.enum(DOCUMENTATION_STATES).optional(),
   type: z.enum(DOCUMENTATION_TYPES).optional(),
-  assignedToId: z
-    .union([uuid, z.literal('none')])
-    .optional()
-    .meta({ description: 'A staff id, or `none` for unassigned.' }),
+  assignedToId: uuidOrNone.optional().meta({ description: 'A staff id, or `none` for unassigned.' }),
   flag: z.enum(DOCUMENTATION_FLAGS).optional(),
   personId: uuid.optional(),
   personName: text(200, { min: 2 }).optional(),

@@ -7,6 +7,7 @@ import {
   isoDateTimeOut,
   limitQuery,
   listOf,
+  outText,
   text,
   uuid,
 } from '../../lib/schemas.ts';
@@ -90,20 +91,17 @@ export const deadlineSchema = z.object({
 export const documentationRequestSchema = z
   .object({
     id: uuid,
-    reference: z
-      .string()
-      .max(24)
-      .meta({ examples: ['LAX-2026-000123'] }),
+    reference: outText(24).meta({ examples: ['LAX-2026-000123'] }),
     consulateId: uuid,
     personId: uuid,
     person: z.object({
       id: uuid,
-      givenNames: z.string().max(120),
-      firstSurname: z.string().max(120),
-      secondSurname: z.string().max(120).nullable(),
+      givenNames: outText(120),
+      firstSurname: outText(120),
+      secondSurname: outText(120).nullable(),
     }),
     type: documentationTypeSchema,
-    details: z.record(z.string().max(80), z.unknown()),
+    details: z.record(outText(80), z.unknown()),
     state: documentationStateSchema,
     flags: z.array(documentationFlagSchema).max(DOCUMENTATION_FLAGS.length),
     emergency: z.boolean(),
@@ -132,10 +130,10 @@ export const timelineEntrySchema = z.object({
   kind: z.enum(['transition', 'flag_cleared', 'payment', 'assignment', 'details_updated']),
   fromState: documentationStateSchema.nullable(),
   toState: documentationStateSchema.nullable(),
-  reason: z.string().max(2000).nullable(),
+  reason: outText(2000).nullable(),
   actorId: uuid.nullable(),
-  actorRole: z.string().max(40).nullable(),
-  details: z.record(z.string().max(80), z.unknown()).nullable(),
+  actorRole: outText(40).nullable(),
+  details: z.record(outText(80), z.unknown()).nullable(),
   at: isoDateTimeOut,
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int32, isoDate, isoDateOut } from '../../lib/schemas.ts';
+import { int32, isoDate, isoDateOut, outText } from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 import {
   documentationStateSchema,
@@ -20,11 +20,11 @@ export const statusQuery = z.object({
 /** Nothing personal: the state, the next step in plain words, the due date. */
 export const statusResponse = z
   .object({
-    reference: z.string().max(32),
+    reference: outText(32),
     type: documentationTypeSchema,
     state: documentationStateSchema,
-    status: z.string().max(100),
-    nextStep: z.string().max(500),
+    status: outText(100),
+    nextStep: outText(500),
     dueDate: isoDateOut
       .nullable()
       .meta({ description: 'The statutory due day in the consulate’s calendar, while unresolved.' }),
@@ -48,14 +48,11 @@ export const kioskAppointmentsResponse = z
       .array(
         z
           .object({
-            time: z.string().max(5).meta({ description: 'Local time, HH:MM.' }),
+            time: outText(5).meta({ description: 'Local time, HH:MM.' }),
             service: serviceSchema,
-            confirmationCode: z.string().length(8),
+            confirmationCode: outText(8, 8),
             state: z.enum(['booked', 'checked_in', 'served', 'no_show', 'cancelled']),
-            initials: z
-              .string()
-              .max(40)
-              .meta({ examples: ['M. J. N. G.'] }),
+            initials: outText(40).meta({ examples: ['M. J. N. G.'] }),
           })
           .strict(),
       )
@@ -81,8 +78,8 @@ export const checkInResponse = z
   .object({
     ticket: ticketSchema,
     appointment: z.object({
-      time: z.string().max(5),
-      utcOffset: z.string().max(6),
+      time: outText(5),
+      utcOffset: outText(6),
       service: serviceSchema,
       state: z.literal('checked_in'),
     }),

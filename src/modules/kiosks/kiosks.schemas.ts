@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { cursorQuery, int32, isoDateTimeOut, limitQuery, listOf, text, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, int32, isoDateTimeOut, limitQuery, listOf, outText, text, uuid } from '../../lib/schemas.ts';
 
 export const kioskSchema = z
   .object({
     id: uuid,
     consulateId: uuid,
-    name: z.string().max(100),
-    location: z.string().max(200).nullable(),
+    name: outText(100),
+    location: outText(200).nullable(),
     enabled: z.boolean(),
     disabledAt: isoDateTimeOut.nullable(),
     lastSeenAt: isoDateTimeOut.nullable(),
@@ -27,7 +27,7 @@ export const registerKioskBody = z
 export const kioskSecretResponse = z
   .object({
     kioskId: uuid,
-    secret: z.string().max(100).meta({ description: 'Shown once. Store it in the device; it is kept only as a hash.' }),
+    secret: outText(100).meta({ description: 'Shown once. Store it in the device; it is kept only as a hash.' }),
     kiosk: kioskSchema,
   })
   .meta({ id: 'KioskSecret' });
@@ -47,7 +47,7 @@ export const kioskTokenBody = z
   .strict();
 export const kioskTokenResponse = z
   .object({
-    accessToken: z.string().max(2000),
+    accessToken: outText(2000),
     tokenType: z.literal('Bearer'),
     expiresIn: int32().meta({ description: 'Seconds.' }),
   })

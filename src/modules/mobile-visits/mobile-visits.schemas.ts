@@ -8,6 +8,7 @@ import {
   isoDateTimeOut,
   limitQuery,
   listOf,
+  outText,
   text,
   timeZone,
   usState,
@@ -127,17 +128,17 @@ export const mobileVisitSchema = z
   .object({
     id: uuid,
     consulateId: uuid,
-    hostCity: z.string().max(100),
-    hostState: z.string().length(2),
-    venue: z.string().max(200),
-    address: z.string().max(300),
-    timeZone: z.string().max(64),
+    hostCity: outText(100),
+    hostState: outText(2, 2),
+    venue: outText(200),
+    address: outText(300),
+    timeZone: outText(64),
     days: z
       .array(
         z.object({
           date: isoDateOut,
-          opens: z.string().length(5),
-          closes: z.string().length(5),
+          opens: outText(5, 5),
+          closes: outText(5, 5),
           opensAt: isoDateTimeOut.meta({ description: 'The opening instant (UTC).' }),
           closesAt: isoDateTimeOut.meta({ description: 'The closing instant (UTC).' }),
         }),
@@ -150,7 +151,7 @@ export const mobileVisitSchema = z
     firstDay: isoDateOut,
     lastDay: isoDateOut,
     cancelledAt: isoDateTimeOut.nullable(),
-    cancelledReason: z.string().max(2000).nullable(),
+    cancelledReason: outText(2000).nullable(),
     completedAt: isoDateTimeOut.nullable(),
     attendance: z
       .array(z.object({ date: isoDateOut, service: serviceSchema, peopleServed: int32() }))

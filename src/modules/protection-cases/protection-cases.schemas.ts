@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { cursorQuery, int32, isoDateTime, isoDateTimeOut, limitQuery, listOf, text, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  isoDateTime,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 import { caseFilterSchema } from './protection-cases.filters.ts';
 import {
   PROTECTION_CATEGORIES,
@@ -95,22 +105,19 @@ export const referralParams = z.object({ id: uuid, referralId: uuid });
 export const caseSchema = z
   .object({
     id: uuid,
-    reference: z
-      .string()
-      .max(26)
-      .meta({ examples: ['LAX-P-2026-000123'] }),
+    reference: outText(26).meta({ examples: ['LAX-P-2026-000123'] }),
     consulateId: uuid,
     originConsulateId: uuid,
     personId: uuid.nullable(),
     category: categorySchema,
     priority: prioritySchema,
     confidential: z.boolean(),
-    summary: z.string().max(4000),
+    summary: outText(4000),
     consent: z.object({
       given: z.boolean(),
       givenBy: z.enum(['national', 'legal_guardian', 'next_of_kin']),
       recordedAt: isoDateTimeOut,
-      channel: z.string().max(20),
+      channel: outText(20),
     }),
     state: caseStateSchema,
     assignedToId: uuid.nullable(),
@@ -139,10 +146,10 @@ export const noteSchema = z
     id: uuid,
     caseId: uuid,
     kind: noteKindSchema,
-    body: z.string().max(10_000),
+    body: outText(10_000),
     correctsNoteId: uuid.nullable(),
     authorId: uuid,
-    authorRole: z.string().max(40),
+    authorRole: outText(40),
     createdAt: isoDateTimeOut,
   })
   .meta({ id: 'ProtectionNote' });
@@ -152,10 +159,10 @@ export const referralSchema = z
   .object({
     id: uuid,
     caseId: uuid,
-    organization: z.string().max(200),
+    organization: outText(200),
     kind: referralKindSchema,
-    contact: z.string().max(300).nullable(),
-    notes: z.string().max(2000).nullable(),
+    contact: outText(300).nullable(),
+    notes: outText(2000).nullable(),
     status: referralStatusSchema,
     createdById: uuid,
     version: int32(),
@@ -177,10 +184,10 @@ export const historySchema = z
           fromConsulateId: uuid.nullable(),
           toConsulateId: uuid.nullable(),
           consulateId: uuid,
-          reason: z.string().max(2000).nullable(),
+          reason: outText(2000).nullable(),
           actorId: uuid,
-          actorRole: z.string().max(40),
-          details: z.record(z.string().max(80), z.unknown()).nullable(),
+          actorRole: outText(40),
+          details: z.record(outText(80), z.unknown()).nullable(),
           at: isoDateTimeOut,
         }),
       )

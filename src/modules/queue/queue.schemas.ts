@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { cursorQuery, int32, isoDateOut, isoDateTimeOut, limitQuery, listOf, text, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  isoDateOut,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 import { ticketFilterSchema } from './queue.filters.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 
@@ -10,15 +20,12 @@ export const ticketSchema = z
     id: uuid,
     consulateId: uuid,
     date: isoDateOut,
-    ticket: z
-      .string()
-      .max(12)
-      .meta({ examples: ['P-014'] }),
+    ticket: outText(12).meta({ examples: ['P-014'] }),
     service: serviceSchema,
     source: z.enum(['walk_in', 'appointment']),
     appointmentId: uuid.nullable().meta({ description: 'The appointment checked in with this ticket.' }),
     state: ticketStateSchema,
-    counter: z.string().max(20).nullable(),
+    counter: outText(20).nullable(),
     issuedAt: isoDateTimeOut,
     calledAt: isoDateTimeOut.nullable(),
     finishedAt: isoDateTimeOut.nullable(),
@@ -48,8 +55,8 @@ export const boardSchema = z
       .array(
         z.object({
           service: serviceSchema,
-          waiting: z.array(z.string().max(12)).max(10_000),
-          called: z.array(z.object({ ticket: z.string().max(12), counter: z.string().max(20) })).max(100),
+          waiting: z.array(outText(12)).max(10_000),
+          called: z.array(z.object({ ticket: outText(12), counter: outText(20) })).max(100),
         }),
       )
       .max(20),

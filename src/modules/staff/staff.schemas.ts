@@ -8,6 +8,7 @@ import {
   isoDateTimeOut,
   limitQuery,
   listOf,
+  outText,
   text,
   uuid,
 } from '../../lib/schemas.ts';
@@ -23,8 +24,8 @@ const fullName = text(200, { min: 1 });
 export const staffSchema = z
   .object({
     id: uuid,
-    email: z.string().max(254),
-    fullName: z.string().max(200),
+    email: outText(254),
+    fullName: outText(200),
     role: roleSchema,
     consulateId: uuid.nullable().meta({ description: 'Null for admin and auditor accounts.' }),
     active: z.boolean(),

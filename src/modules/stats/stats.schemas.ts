@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int32, isoDate, isoDateOut, isoDateTimeOut, uuid } from '../../lib/schemas.ts';
+import { int32, isoDate, isoDateOut, isoDateTimeOut, outText, uuid } from '../../lib/schemas.ts';
 import { SERVICES } from '../consulates/consulates.schemas.ts';
 import { DOCUMENTATION_TYPES } from '../documentation-requests/documentation-requests.details.ts';
 import { DOCUMENTATION_STATES } from '../documentation-requests/documentation-requests.states.ts';
@@ -22,7 +22,7 @@ export const statsQuery = z
 export const countSchema = z
   .object({
     value: int32(),
-    drillDown: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(100)]),
+    drillDown: z.union([outText(2000), z.array(outText(2000)).max(100)]),
   })
   .meta({ id: 'StatCount' });
 
@@ -118,7 +118,7 @@ export const protectionFiguresSchema = z.object({
 export const sumSchema = z
   .object({
     sum: int32(),
-    drillDown: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(100)]),
+    drillDown: z.union([outText(2000), z.array(outText(2000)).max(100)]),
   })
   .meta({ id: 'StatSum' });
 
@@ -150,9 +150,9 @@ export const figuresSchema = z
 
 const consulateRef = z.object({
   id: uuid,
-  code: z.string().max(8),
-  name: z.string().max(200),
-  timeZone: z.string().max(64),
+  code: outText(8),
+  name: outText(200),
+  timeZone: outText(64),
 });
 
 export const consulateStatsSchema = z
