@@ -122,6 +122,23 @@ function referencedOnly(schemas: Record<string, unknown>, document: JsonObject):
   return Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name)));
 }
 
+/**
+ * The CSP of /docs: Swagger UI's own (its scripts and styles by hash, nothing
+ * inline otherwise), without `upgrade-insecure-requests` — served over plain
+ * HTTP from another host than localhost (a container, a LAN), a browser would
+ * rewrite the UI's assets to https:// and the page would not load — and
+ * stricter where it can be: no `https:` wildcard for fonts and styles (the
+ * UI's are served from 'self'), no validator.swagger.io, forms only to 'self'.
+ */
+export function docsCsp(header: string): string {
+  return `${header
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive && directive !== 'upgrade-insecure-requests')
+    .map((directive) => directive.replace(/ (https:|validator\.swagger\.io)(?= |$)/g, ''))
+    .join('; ')}; form-action 'self'`;
+}
+
 /** OpenAPI 3.1 generated from the routes' zod schemas, at /docs/json, UI at /docs. */
 export default fp(
   async (app) => {
@@ -216,7 +233,9 @@ export default fp(
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
-      uiConfig: { deepLinking: true },
+      transformStaticCSP: docsCsp,
+      // The validator badge would send the document's address to validator.swagger.io.
+      uiConfig: { deepLinking: true, validatorUrl: null },
     });
   },
   { name: 'openapi' },
