@@ -82,7 +82,7 @@ describe.skipIf(skipReason !== undefined && !required)('/docs in a browser over 
         nodes.map((n) => n.getAttribute('data-path') ?? n.textContent ?? ''),
       );
       expect(paths).toEqual(expect.arrayContaining(['/v1/auth/login', '/v1/persons', '/v1/kiosk/token']));
-      const documented = Object.keys((await (await fetch(`${base}/docs/json`)).json()).paths as object);
+      const documented = Object.keys(((await (await fetch(`${base}/docs/json`)).json()) as { paths: object }).paths);
       expect(new Set(paths.map((p) => p.replace(/\u200b/g, '')))).toEqual(new Set(documented));
       expect(await page.locator('.info .title').innerText()).toContain('Consular services case management API');
       // Every asset came over plain HTTP from the same host, none was refused.
