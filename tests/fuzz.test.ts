@@ -56,6 +56,11 @@ const t = useTestApp({
     LOGIN_RATE_LIMIT_PER_ADDRESS: '1000000',
     KIOSK_STATUS_RATE_LIMIT_PER_MINUTE: '100000',
     LOGIN_MAX_FAILURES: '100',
+    // Input, not load, is under test: a busy machine must not turn a slow answer into a 503.
+    READINESS_TIMEOUT_MS: '60000',
+    DATABASE_STATEMENT_TIMEOUT_MS: '120000',
+    STATS_STATEMENT_TIMEOUT_MS: '120000',
+    DATABASE_POOL_TIMEOUT_MS: '120000',
   },
 });
 

@@ -266,10 +266,10 @@ const PROBLEM_MEANINGS: Readonly<Record<number, string>> = {
   503: 'The database is unavailable or the service is shutting down: retry later.',
 };
 
-/** The OpenAPI response of a problem status: `application/problem+json` with the Problem schema. */
-export const problemResponse = (status: number) => ({
+/** The OpenAPI response of a problem status: `application/problem+json` with the Problem schema (or an extension of it). */
+export const problemResponse = (status: number, schema: z.ZodType = problemSchema) => ({
   description: PROBLEM_MEANINGS[status] ?? 'Problem details (RFC 9457).',
-  content: { 'application/problem+json': { schema: problemSchema } },
+  content: { 'application/problem+json': { schema } },
 });
 
 export type ProblemResponse = ReturnType<typeof problemResponse>;

@@ -4,7 +4,15 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { Prisma } from '../generated/prisma/client.ts';
-import { AppError, problemType, TooManyRequestsError, UNIQUE_MESSAGES, type FieldError } from '../lib/errors.ts';
+import { asDatabaseUnavailable } from '../db/faults.ts';
+import {
+  AppError,
+  problemType,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  UNIQUE_MESSAGES,
+  type FieldError,
+} from '../lib/errors.ts';
 
 interface Problem {
   type: string;
@@ -232,13 +240,6 @@ function fromPrisma(error: Prisma.PrismaClientKnownRequestError): Problem | unde
         status: 409,
         detail: 'The request refers to a record that does not exist or is still referenced.',
       };
-    case 'P2034':
-      return {
-        type: problemType('transaction-conflict'),
-        title: 'Conflict',
-        status: 409,
-        detail: 'The request conflicted with a concurrent change: retry it.',
-      };
     default:
       return undefined;
   }
@@ -255,6 +256,27 @@ export default fp(
           message: issue.message ?? 'is not valid',
         }));
         return sendProblem(reply, validationProblem(request, errors));
+      }
+
+      // The database cannot serve the request now (down, lost connection,
+      // timeout, pool exhausted, conflict): 503 with Retry-After, never its
+      // own words. The statistics client raises these already named.
+      const unavailable =
+        error instanceof AppError
+          ? error instanceof ServiceUnavailableError
+            ? error
+            : undefined
+          : asDatabaseUnavailable(error, app.databases?.primary ?? { role: 'primary', host: 'unknown' });
+      if (unavailable) {
+        request.log.warn({ err: unavailable.cause ?? unavailable, ...unavailable.logContext }, unavailable.logMessage);
+        reply.header('retry-after', String(unavailable.retryAfterSeconds));
+        return sendProblem(reply, {
+          type: problemType(unavailable.code),
+          title: unavailable.title,
+          status: 503,
+          detail: unavailable.message,
+          instance,
+        });
       }
 
       if (error instanceof AppError) {

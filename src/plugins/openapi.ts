@@ -3,7 +3,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { problemResponse, problemSchema, standardResponses } from '../lib/schemas.ts';
+import { z } from 'zod';
+import { problemResponse, standardResponses } from '../lib/schemas.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -144,14 +145,15 @@ export default fp(
   async (app) => {
     // Every operation documents every status it can answer: the statuses its
     // kind of route always can (standardResponses), then its own. A route's
-    // bare Problem schema becomes the problem+json response of its status.
+    // bare schema for an error status (the Problem schema, or one extending it)
+    // becomes the problem+json response of that status, which is what is sent.
     app.addHook('onRoute', (route) => {
       const schema = route.schema;
       if (!schema || (schema as { hide?: boolean }).hide) return;
       const own = Object.fromEntries(
         Object.entries((schema.response as Record<string, unknown> | undefined) ?? {}).map(([status, response]) => [
           status,
-          response === problemSchema ? problemResponse(Number(status)) : response,
+          Number(status) >= 400 && response instanceof z.ZodType ? problemResponse(Number(status), response) : response,
         ]),
       );
       const security = (schema as { security?: unknown[] }).security;

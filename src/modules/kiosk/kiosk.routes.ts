@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { kioskContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { rateLimited } from '../../plugins/rate-limit.ts';
 import { problemResponses } from '../../lib/schemas.ts';
 import { kioskTokenBody, kioskTokenResponse } from '../kiosks/kiosks.schemas.ts';
@@ -99,7 +100,7 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const ctx = kioskContext(request);
-      return reply.code(201).send(await queue.walkIn(ctx, ctx.actor.consulateId, request.body.service));
+      return sendAnswer(reply, await queue.walkIn(ctx, ctx.actor.consulateId, request.body.service));
     },
   );
 
@@ -153,13 +154,10 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const { created, body } = await checkIns.checkIn(
-        kioskContext(request),
-        request.body.confirmationCode,
-        request.body.dateOfBirth,
-      );
-      return reply.code(created ? 201 : 200).send(body);
-    },
+    async (request, reply) =>
+      sendAnswer(
+        reply,
+        await checkIns.checkIn(kioskContext(request), request.body.confirmationCode, request.body.dateOfBirth),
+      ),
   );
 };

@@ -1,6 +1,7 @@
 import type { JWT } from '@fastify/jwt';
 import type { AppConfig } from '../../config/env.ts';
 import type { PrismaClient } from '../../db/client.ts';
+import { created, writeTransaction } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -54,7 +55,7 @@ export class KiosksService {
     assertCan(ctx.actor, 'kiosks:manage');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const secret = newSecret();
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const consulate = await tx.consulate.findUnique({ where: { id: consulateId }, select: { id: true } });
       if (!consulate) throw new NotFoundError('Consulate');
       const row = await tx.kiosk.create({
@@ -74,7 +75,7 @@ export class KiosksService {
         consulateId,
         changedFields: ['name', 'location', 'secret'],
       });
-      return { kioskId: row.id, secret, kiosk: toKioskJson(row) };
+      return created({ kioskId: row.id, secret, kiosk: toKioskJson(row) }, { location: `/v1/kiosks/${row.id}` });
     });
   }
 

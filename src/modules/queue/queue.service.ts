@@ -1,4 +1,5 @@
 import type { PrismaClient, Tx } from '../../db/client.ts';
+import { created, writeTransaction } from '../../db/transaction.ts';
 import type { ConsularService, Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, targetConsulate, consulateScope, type Actor, type RequestContext } from '../../lib/access.ts';
 import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
@@ -127,7 +128,7 @@ export class QueueService {
       throw new ConflictError(`This consulate does not offer ${service} at its office.`, 'service-not-offered');
     }
     const now = this.clock.now();
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const row = await issueTicket(tx, ctx, {
         consulateId,
         date,
@@ -139,7 +140,7 @@ export class QueueService {
       const waitingAhead = await tx.queueTicket.count({
         where: { consulateId, localDate: dateValue(date), service, state: 'waiting', number: { lt: row.number } },
       });
-      return { ...toTicketJson(row), waitingAhead };
+      return created({ ...toTicketJson(row), waitingAhead });
     });
   }
 
