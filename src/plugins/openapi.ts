@@ -75,7 +75,7 @@ const transform: typeof jsonSchemaTransform = (input) => {
 
 /**
  * The whole document: rate-limit headers on every answer of a rate-limited
- * operation (2xx and 4xx; `Retry-After` on 429), and only the component
+ * operation (2xx and 4xx; `Retry-After` on 429 and 503), and only the component
  * schemas something refers to (the type provider registers an input and an
  * output variant of each).
  */
@@ -87,6 +87,8 @@ const transformObject: typeof jsonSchemaTransformObject = (input) => {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       const responses = operation.responses ?? {};
+      // A database fault's 503 says when to retry.
+      if (responses['503']) responses['503'].headers = { 'Retry-After': headerRef('Retry-After') };
       if (!responses['429']) continue;
       for (const [status, response] of Object.entries(responses)) {
         if (!/^[24]/.test(status)) continue;
