@@ -50,8 +50,6 @@ const OPERATIONS = operationsOf(await openapiDocument());
 const t = useTestApp({
   env: {
     // The limits have their own tests; here they would only hide what lies behind them.
-    RATE_LIMIT_PER_STAFF: '100000000',
-    RATE_LIMIT_PER_KIOSK: '100000000',
     LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000',
     LOGIN_RATE_LIMIT_PER_ADDRESS: '1000000',
     KIOSK_STATUS_RATE_LIMIT_PER_MINUTE: '100000',
