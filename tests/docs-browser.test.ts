@@ -74,7 +74,7 @@ describe.skipIf(skipReason !== undefined && !required)('/docs in a browser over 
       });
       const response = await page.goto(`${base}/docs`, { waitUntil: 'load' });
       expect(response?.status()).toBe(200);
-      await page.waitForSelector('.opblock', { timeout: 20_000 }).catch((err: Error) => {
+      await page.waitForSelector('.opblock', { timeout: 60_000 }).catch((err: Error) => {
         throw new Error(`Swagger UI did not render (${err.message}); failed requests: ${failed.join('; ') || 'none'}`);
       });
 
@@ -92,5 +92,5 @@ describe.skipIf(skipReason !== undefined && !required)('/docs in a browser over 
     } finally {
       await browser.close();
     }
-  }, 90_000);
+  }, 150_000);
 });

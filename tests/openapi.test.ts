@@ -132,6 +132,20 @@ describe('the OpenAPI document states what every operation can answer', () => {
   });
 });
 
+describe('/docs and its CSP', () => {
+  it('keeps the policy strict without upgrade-insecure-requests (which breaks /docs over plain HTTP)', async () => {
+    for (const url of ['/docs/', '/docs/json', '/health/live']) {
+      const csp = String((await t.app.inject({ url })).headers['content-security-policy']);
+      expect(csp, url).not.toMatch(/upgrade-insecure-requests/);
+      expect(csp, url).toMatch(/default-src 'self'/);
+      expect(csp, url).toMatch(/object-src 'none'/);
+      expect(csp, url).toMatch(/frame-ancestors 'self'/);
+    }
+    const docs = String((await t.app.inject({ url: '/docs/' })).headers['content-security-policy']);
+    expect(docs).not.toMatch(/https:|validator\.swagger\.io|unsafe-inline/);
+  });
+});
+
 describe('what the document says is what the API does', () => {
   it('a PATCH without If-Match is 428, as documented', async () => {
     const consulate = await createConsulate(t.prisma);
