@@ -121,6 +121,9 @@ const envSchema = z
     LOGIN_RATE_LIMIT_PER_ADDRESS: int(100, 1, 1_000_000),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
     KIOSK_STATUS_RATE_LIMIT_PER_MINUTE: int(30, 1, 100_000),
+    RATE_LIMIT_PER_STAFF: int(600, 1, 2_147_483_647),
+    RATE_LIMIT_PER_KIOSK: int(300, 1, 2_147_483_647),
+    RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
     DOCUMENTATION_DEADLINES: optionalString.pipe(jsonDeadlines.optional()),
     PROTECTION_FIRST_ACTION_HOURS: optionalString.pipe(jsonFirstActionHours.optional()),
     REDIS_URL: optionalString.pipe(
@@ -192,6 +195,8 @@ export interface AppConfig {
     readonly rateLimitWindowSeconds: number;
   };
   readonly kioskStatusRateLimitPerMinute: number;
+  /** Requests per window on authenticated routes, per staff member and per kiosk. */
+  readonly rateLimit: { readonly perStaff: number; readonly perKiosk: number; readonly windowSeconds: number };
   /** Business days per documentation type (defaults overridden by DOCUMENTATION_DEADLINES). */
   readonly documentationDeadlines: Readonly<Record<(typeof DOCUMENTATION_TYPES)[number], DeadlineRule>>;
   /** Hours to the first protection action, by priority (defaults overridden by PROTECTION_FIRST_ACTION_HOURS). */
@@ -257,6 +262,11 @@ export function toAppConfig(
       rateLimitWindowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     }),
     kioskStatusRateLimitPerMinute: env.KIOSK_STATUS_RATE_LIMIT_PER_MINUTE,
+    rateLimit: Object.freeze({
+      perStaff: env.RATE_LIMIT_PER_STAFF,
+      perKiosk: env.RATE_LIMIT_PER_KIOSK,
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+    }),
     documentationDeadlines: Object.freeze({ ...DEFAULT_DEADLINES, ...env.DOCUMENTATION_DEADLINES }),
     protectionFirstActionHours: Object.freeze({ ...DEFAULT_FIRST_ACTION_HOURS, ...env.PROTECTION_FIRST_ACTION_HOURS }),
     redisUrl: env.REDIS_URL,

@@ -307,7 +307,7 @@ export class AppointmentsService {
     }
     const after = afterCursor(input.cursor, [
       { field: 'startsAt', order: 'asc', kind: 'instant' },
-      { field: 'id', order: 'asc', kind: 'string' },
+      { field: 'id', order: 'asc', kind: 'uuid' },
     ]);
     const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.AppointmentWhereInput = {

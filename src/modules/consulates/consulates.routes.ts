@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, ifMatchHeaders, isoDate, problemResponses } from '../../lib/schemas.ts';
+import {
+  idParams,
+  ifMatchHeaders,
+  isoDate,
+  optionalIfMatchHeaders,
+  problemResponses,
+  text,
+} from '../../lib/schemas.ts';
 import {
   consulateListQuery,
   consulateListResponse,
@@ -17,7 +24,7 @@ import { holidaysEtag, HolidaysService } from './holidays.service.ts';
 const holidaySchema = z
   .object({
     date: isoDate,
-    name: z.string().trim().min(1).max(120),
+    name: text(120, { min: 1 }),
   })
   .strict();
 const holidaysSchema = z.array(holidaySchema).max(1000).meta({ id: 'Holidays' });
@@ -134,7 +141,7 @@ export const consulatesRoutes: FastifyPluginAsyncZod = async (app) => {
           'The whole list. Statutory deadlines of documentation requests that a changed day affects are recomputed at once. Send If-Match with the ETag of GET to avoid overwriting a concurrent edit.',
         security,
         params: idParams,
-        headers: ifMatchHeaders,
+        headers: optionalIfMatchHeaders,
         body: holidaysSchema,
         response: { 200: holidaysSchema, ...problemResponses(400, 401, 403, 404, 412) },
       },

@@ -13,12 +13,15 @@ const NO_MATCH = 'No appointment today matches this confirmation code and date o
 
 /** "María José Núñez García" → "M. J. N. G." */
 export function initialsOf(person: { givenNames: string; firstSurname: string; secondSurname: string | null }): string {
-  return [person.givenNames, person.firstSurname, person.secondSurname ?? '']
-    .join(' ')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => `${word[0]!.toUpperCase()}.`)
-    .join(' ');
+  return (
+    [person.givenNames, person.firstSurname, person.secondSurname ?? '']
+      .join(' ')
+      .split(/\s+/)
+      .filter(Boolean)
+      // The first character, not the first UTF-16 unit: a name may begin with one outside the BMP.
+      .map((word) => `${[...word][0]!.toUpperCase()}.`)
+      .join(' ')
+  );
 }
 
 /** The kiosk's view of appointments: the day's list without personal data, and check-in. */

@@ -61,6 +61,8 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       onRequest: [app.authenticateKiosk],
       preHandler: [rateLimited('status look-ups from this kiosk', statusLimit)],
+      // Its own, stricter limit per kiosk replaces the per-actor one.
+      config: { rateLimit: false },
       schema: {
         tags,
         summary: 'A documentation request’s state and next step (English, or Spanish with Accept-Language: es)',
@@ -136,7 +138,8 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       onRequest: [app.authenticateKiosk],
       preHandler: [rateLimited('check-in attempts from this kiosk', checkInLimit)],
-      config: { idempotent: true },
+      // Its own, stricter limit per kiosk replaces the per-actor one.
+      config: { idempotent: true, rateLimit: false },
       schema: {
         tags,
         summary: 'Check in with the confirmation code and date of birth; returns a queue ticket',

@@ -8,7 +8,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { NotFoundError, PreconditionFailedError, UnauthorizedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { randomToken, safeEqual, sha256 } from '../../lib/tokens.ts';
-import type { KioskTokenClaims } from '../../plugins/auth.ts';
+import { KIOSK_AUDIENCE, type KioskTokenClaims } from '../../plugins/auth.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 
 const kioskSelect = {
@@ -158,7 +158,7 @@ export class KiosksService {
     const claims: KioskTokenClaims = { kind: 'kiosk', sub: kioskId, cid: kiosk.consulateId, sv: kiosk.secretVersion };
     await this.prisma.kiosk.update({ where: { id: kioskId }, data: { lastSeenAt: this.clock.now() } });
     return {
-      accessToken: this.jwt.sign(claims, { expiresIn: this.config.kioskTokenTtlSeconds }),
+      accessToken: this.jwt.sign(claims, { expiresIn: this.config.kioskTokenTtlSeconds, aud: KIOSK_AUDIENCE }),
       tokenType: 'Bearer' as const,
       expiresIn: this.config.kioskTokenTtlSeconds,
     };

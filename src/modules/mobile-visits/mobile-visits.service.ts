@@ -183,7 +183,7 @@ export class MobileVisitsService {
         mobileVisitWhere(input),
         afterCursor(input.cursor, [
           { field: 'firstDay', order: 'asc', kind: 'date' },
-          { field: 'id', order: 'asc', kind: 'string' },
+          { field: 'id', order: 'asc', kind: 'uuid' },
         ]),
       ],
     };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { booleanQuery, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { booleanQuery, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
 import { instantRange } from '../documentation-requests/documentation-requests.filters.ts';
 import {
   ACTIVE_STATES,
@@ -19,7 +19,7 @@ export const caseFilterSchema = z.object({
   state: z.enum(PROTECTION_STATES).optional(),
   category: z.enum(PROTECTION_CATEGORIES).optional(),
   priority: z.enum(PROTECTION_PRIORITIES).optional(),
-  assignedToId: z.union([uuid, z.literal('none')]).optional(),
+  assignedToId: uuidOrNone.optional(),
   confidential: booleanQuery,
   escalated: booleanQuery,
   active: booleanQuery.meta({ description: 'true: open, in_progress, referred or reopened.' }),
@@ -31,7 +31,7 @@ export const caseFilterSchema = z.object({
   openedTo: isoDateTime.optional(),
   closedFrom: isoDateTime.optional(),
   closedTo: isoDateTime.optional(),
-  q: z.string().trim().min(2).max(200).optional().meta({ description: 'Text in the reference or the summary.' }),
+  q: text(200, { min: 2 }).optional().meta({ description: 'Text in the reference or the summary.' }),
 });
 
 export type CaseFilter = z.output<typeof caseFilterSchema>;

@@ -193,7 +193,7 @@ export class ProtectionCasesService {
       byLateness
         ? [
             { field: 'firstActionDueAt', order: 'asc', kind: 'instant' },
-            { field: 'id', order: 'asc', kind: 'string' },
+            { field: 'id', order: 'asc', kind: 'uuid' },
           ]
         : createdDesc('openedAt'),
     );

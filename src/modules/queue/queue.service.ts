@@ -194,7 +194,7 @@ export class QueueService {
     const after = afterCursor(rawCursor, [
       { field: 'issuedAt', order: 'asc', kind: 'instant' },
       { field: 'number', order: 'asc', kind: 'number' },
-      { field: 'id', order: 'asc', kind: 'string' },
+      { field: 'id', order: 'asc', kind: 'uuid' },
     ]);
     const rows = await this.prisma.queueTicket.findMany({
       where: { AND: [scope, ticketWhere(filter), after] },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDate, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { int32, isoDate, isoDateOut, isoDateTimeOut, outText, uuid } from '../../lib/schemas.ts';
 import { SERVICES } from '../consulates/consulates.schemas.ts';
 import { DOCUMENTATION_TYPES } from '../documentation-requests/documentation-requests.details.ts';
 import { DOCUMENTATION_STATES } from '../documentation-requests/documentation-requests.states.ts';
@@ -21,8 +21,8 @@ export const statsQuery = z
  */
 export const countSchema = z
   .object({
-    value: z.number().int().min(0).meta({ format: 'int32' }),
-    drillDown: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(100)]),
+    value: int32(),
+    drillDown: z.union([outText(2000), z.array(outText(2000)).max(100)]),
   })
   .meta({ id: 'StatCount' });
 
@@ -117,8 +117,8 @@ export const protectionFiguresSchema = z.object({
 /** A sum (not a count of records) and the list of the records it adds up. */
 export const sumSchema = z
   .object({
-    sum: z.number().int().min(0).meta({ format: 'int32' }),
-    drillDown: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(100)]),
+    sum: int32(),
+    drillDown: z.union([outText(2000), z.array(outText(2000)).max(100)]),
   })
   .meta({ id: 'StatSum' });
 
@@ -150,16 +150,16 @@ export const figuresSchema = z
 
 const consulateRef = z.object({
   id: uuid,
-  code: z.string().max(8),
-  name: z.string().max(200),
-  timeZone: z.string().max(64),
+  code: outText(8),
+  name: outText(200),
+  timeZone: outText(64),
 });
 
 export const consulateStatsSchema = z
   .object({
     consulate: consulateRef,
-    period: z.object({ from: isoDate, to: isoDate, start: isoDateTime, end: isoDateTime }),
-    generatedAt: isoDateTime,
+    period: z.object({ from: isoDateOut, to: isoDateOut, start: isoDateTimeOut, end: isoDateTimeOut }),
+    generatedAt: isoDateTimeOut,
     figures: figuresSchema,
   })
   .meta({ id: 'ConsulateStats' });
@@ -167,9 +167,9 @@ export const consulateStatsSchema = z
 export const networkStatsSchema = z
   .object({
     period: z
-      .object({ from: isoDate, to: isoDate })
+      .object({ from: isoDateOut, to: isoDateOut })
       .meta({ description: 'Days in each consulate’s own local calendar.' }),
-    generatedAt: isoDateTime,
+    generatedAt: isoDateTimeOut,
     consulates: z.array(z.object({ consulate: consulateRef, figures: figuresSchema })).max(500),
     totals: figuresSchema,
   })
