@@ -1,9 +1,0 @@
-import { serializerCompiler as mine, responseJsonSchema } from '../src/lib/serializer.ts';
-import { serializerCompiler as zods } from 'fastify-type-provider-zod';
-import { documentationRequestSchema } from '../src/modules/documentation-requests/documentation-requests.schemas.ts';
-const sample = { id: '3b241101-e2bb-4255-8caf-4136c566a962', reference: 'LAX-2026-000123', consulateId: '3b241101-e2bb-4255-8caf-4136c566a962', personId: '3b241101-e2bb-4255-8caf-4136c566a962', person: { id: '3b241101-e2bb-4255-8caf-4136c566a962', givenNames: 'A', firstSurname: 'B', secondSurname: null }, type: 'passport', details: { application: 'first', validityYears: 10 }, state: 'submitted', flags: ['fee_pending'], emergency: false, feeCents: 100, paidCents: 0, assignedToId: null, submittedAt: '2026-01-01T00:00:00.000Z', resolvedAt: null, issuedAt: null, dueAt: '2026-01-15T07:59:59.999Z', daysRemaining: 3, deadline: { dueAt: '2026-01-15T07:59:59.999Z', dueDate: '2026-01-15', daysRemaining: 3, clockPaused: false, overdue: false, businessDays: 10, pausedBusinessDays: 0, informationRequestDueAt: '2026-01-06T07:59:59.999Z', resolvedWithinDeadline: null }, allowedTransitions: ['under_review', 'cancelled'], version: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
-const a = (mine as any)({ schema: documentationRequestSchema });
-const b = (zods as any)({ schema: documentationRequestSchema, method: 'GET', url: '/x' });
-console.log(a(sample) === b(sample) ? 'same output' : `DIFF\n${a(sample)}\n${b(sample)}`);
-for (const [label, f] of [['fjs', a], ['zod', b]] as const) { for (let i = 0; i < 2000; i++) f(sample); const t = performance.now(); for (let i = 0; i < 20000; i++) f(sample); console.log(label, ((performance.now() - t) / 20000 * 1000).toFixed(1), 'µs'); }
-console.log(JSON.stringify(responseJsonSchema(documentationRequestSchema)).slice(0, 3000));
