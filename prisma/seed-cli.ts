@@ -1,7 +1,7 @@
-// `npm run db:seed`: seeds DATABASE_URL (consulates; the admin when SEED_ADMIN_EMAIL/PASSWORD are set).
+// `npm run db:seed`: seeds DATABASE_URL (consulates, the ZIP dataset and jurisdictions; the admin when SEED_ADMIN_EMAIL/PASSWORD are set).
 import { parseEnv } from '../src/config/env.ts';
 import { createPrismaClient } from '../src/db/client.ts';
-import { seed } from './seed.ts';
+import { seed, seedJurisdiction } from './seed.ts';
 
 const env = parseEnv(process.env);
 if (!env.DATABASE_URL) {
@@ -13,5 +13,7 @@ const admin =
   env.SEED_ADMIN_EMAIL && env.SEED_ADMIN_PASSWORD
     ? { email: env.SEED_ADMIN_EMAIL, password: env.SEED_ADMIN_PASSWORD }
     : undefined;
-const result = await seed(prisma, { admin }).finally(() => prisma.$disconnect());
+const result = await seed(prisma, { admin })
+  .then(async (r) => ({ ...r, jurisdiction: await seedJurisdiction(prisma) }))
+  .finally(() => prisma.$disconnect());
 process.stdout.write(`${JSON.stringify(result)}\n`);

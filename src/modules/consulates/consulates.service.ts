@@ -5,6 +5,7 @@ import { assertCan, assertInScope, can, type RequestContext } from '../../lib/ac
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { decodeCursor, toPage } from '../../lib/pagination.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { activateJurisdiction, lockForJurisdictionChange } from '../jurisdiction/jurisdiction.service.ts';
 import {
   findConsulate,
   insertConsulate,
@@ -104,6 +105,8 @@ export class ConsulatesService {
       }
     }
     return this.prisma.$transaction(async (tx) => {
+      // Activation moves counties: the jurisdiction lock comes before the consulate row's, as in every jurisdiction change.
+      if (input.status === 'active') await lockForJurisdictionChange(tx);
       const current = await findConsulate(tx, id);
       if (!current) throw new NotFoundError('Consulate');
       const row = await updateConsulateAtVersion(tx, id, version, {
@@ -118,6 +121,8 @@ export class ConsulatesService {
         consulateId: id,
         changedFields: fields,
       });
+      // A planned consulate that opens takes over its designated counties.
+      if (current.status === 'planned' && row.status === 'active') await activateJurisdiction(tx, ctx, row);
       return toConsulateJson(row);
     });
   }

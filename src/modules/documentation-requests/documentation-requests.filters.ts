@@ -28,6 +28,9 @@ export const documentationFilterSchema = z.object({
   flag: z.enum(DOCUMENTATION_FLAGS).optional(),
   personId: uuid.optional(),
   personName: z.string().trim().min(2).max(200).optional(),
+  outsideJurisdiction: booleanQuery.meta({
+    description: 'true: requests of persons whose address lies outside the consulate’s jurisdiction.',
+  }),
   reference: z.string().trim().min(3).max(24).optional().meta({ description: 'A reference or its beginning.' }),
   open: booleanQuery.meta({ description: 'true: not yet delivered, rejected or cancelled (the backlog).' }),
   overdue: booleanQuery.meta({ description: 'Unresolved and past the statutory deadline.' }),
@@ -83,6 +86,7 @@ export function documentationWhere(db: Db, f: DocumentationFilter, now: Date): P
             : {},
       f.personId ? { personId: f.personId } : {},
       words.length ? { person: { AND: words.map((w) => ({ nameSearch: { contains: w } })) } } : {},
+      f.outsideJurisdiction !== undefined ? { person: { outsideJurisdiction: f.outsideJurisdiction } } : {},
       f.reference ? { reference: { startsWith: f.reference.toUpperCase() } } : {},
       // A positive list of states, so the (consulate_id, state, submitted_at) index serves the backlog.
       f.open === true

@@ -97,6 +97,9 @@ export const documentationRequestSchema = z
       givenNames: z.string().max(120),
       firstSurname: z.string().max(120),
       secondSurname: z.string().max(120).nullable(),
+      outsideJurisdiction: z
+        .boolean()
+        .meta({ description: 'The person’s US address lies outside the consulate’s jurisdiction.' }),
     }),
     type: documentationTypeSchema,
     details: z.record(z.string().max(80), z.unknown()),

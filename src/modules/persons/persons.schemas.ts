@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { curpBirthDate, curpProblem } from '../../lib/curp.ts';
 import { isCountryCode, MX_SUBDIVISIONS } from '../../lib/geo.ts';
-import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, usState, uuid } from '../../lib/schemas.ts';
+import {
+  booleanQuery,
+  cursorQuery,
+  isoDate,
+  isoDateTime,
+  limitQuery,
+  listOf,
+  usState,
+  uuid,
+} from '../../lib/schemas.ts';
 
 export const genderMarkerSchema = z.enum(['F', 'M', 'X']).meta({ description: 'F, M or X (non-binary).' });
 
@@ -137,6 +146,10 @@ export const personSchema = z
         postalCode: z.string().max(10),
       })
       .nullable(),
+    outsideJurisdiction: z.boolean().meta({
+      description:
+        'The US address lies in no county of the registering consulate’s jurisdiction (served anyway: consulates take walk-ins).',
+    }),
     version: z.number().int().meta({ format: 'int32' }),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
@@ -161,6 +174,7 @@ export const personListQuery = z.object({
     .optional()
     .meta({ description: 'Words of the name, in any order; case and accents ignored ("nunez" finds "NÚÑEZ").' }),
   dateOfBirth: isoDate.optional(),
+  outsideJurisdiction: booleanQuery.meta({ description: 'true: persons whose address lies outside the jurisdiction.' }),
 });
 
 export const personListResponse = listOf(personSchema);
