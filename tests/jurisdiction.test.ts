@@ -43,7 +43,7 @@ const putJurisdiction = (id: string, counties: unknown, ifMatch?: string, header
 async function replaceCounties(id: string, counties: string[]) {
   const read = await readJurisdiction(id);
   expect(read.statusCode, read.body).toBe(200);
-  const res = await putJurisdiction(id, counties, read.headers.etag as string);
+  const res = await putJurisdiction(id, counties, read.headers.etag);
   expect(res.statusCode, res.body).toBe(200);
   return res;
 }
@@ -254,7 +254,7 @@ describe('a consulate’s counties', () => {
 
     const closed = await createConsulate(t.prisma, { status: 'closed', city: 'Casper', state: 'WY' });
     const closedRead = await readJurisdiction(closed.id);
-    const refused = expectProblem(await putJurisdiction(closed.id, ['56025'], closedRead.headers.etag as string), 409);
+    const refused = expectProblem(await putJurisdiction(closed.id, ['56025'], closedRead.headers.etag), 409);
     expect(refused.type).toMatch(/consulate-closed$/);
   });
 
@@ -543,7 +543,7 @@ describe('a planned consulate becoming active', () => {
     expect(before.json().designated).toBe(true);
     const officer = await loginAs(t.app, t.prisma, 'documentation_officer', consulateId('NYC'));
     const servedBefore = (await lookup('08901', officer.headers)).json().consulate.code;
-    const res = await putJurisdiction(nbw, ['34023', '34035'], before.headers.etag as string);
+    const res = await putJurisdiction(nbw, ['34023', '34035'], before.headers.etag);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
       designated: true,
