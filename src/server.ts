@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const admin = seedAdmin(env, embedded !== undefined);
     const prisma = createPrismaClient(config.databaseUrl, 2);
     const seeded = await seed(prisma, { admin })
-      .then(async (result) => ({ ...result, jurisdiction: await seedJurisdiction(prisma) }))
+      .then(async (result) => ({ ...result, jurisdiction: await seedJurisdiction(prisma, config.databaseUrl) }))
       .finally(() => prisma.$disconnect());
     logger.info(
       {

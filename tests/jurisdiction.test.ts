@@ -20,7 +20,7 @@ const consulateId = (code: string) => ids.get(code)!;
 
 beforeAll(async () => {
   await seed(t.prisma);
-  await seedJurisdiction(t.prisma);
+  await seedJurisdiction(t.prisma, t.db.url);
   for (const c of await t.prisma.consulate.findMany({ select: { id: true, code: true } })) ids.set(c.code, c.id);
   admin = await loginAs(t.app, t.prisma, 'admin');
 });
