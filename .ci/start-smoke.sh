@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the README's first command as a new user would (`npm start`, no
 # DATABASE_URL: embedded PostgreSQL in a fresh data folder), waits for
-# readiness, logs in as the seeded admin, lists the consulates, looks a ZIP code
-# up in the seeded jurisdictions, then stops it
-# with SIGTERM and checks it shut down cleanly.
+# readiness, logs in as the seeded admin, lists the consulates, looks a ZIP
+# code up in the seeded jurisdictions, then stops it with SIGTERM and checks it
+# shut down cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
