@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PrismaClient, Tx } from '../../db/client.ts';
+import type { Db, PrismaClient, Tx } from '../../db/client.ts';
 import { assertCan, type RequestContext } from '../../lib/access.ts';
 import {
   BadRequestError,
@@ -44,10 +44,7 @@ function servingConsulate(row: ZipCandidateRow): JurisdictionLookup['consulate']
 }
 
 /** The lookup answers of some ZIP codes (5 digits), by ZIP; unknown ZIP codes are absent. */
-export async function lookupZips(
-  db: PrismaClient | Tx,
-  zips: readonly string[],
-): Promise<Map<string, JurisdictionLookup>> {
+export async function lookupZips(db: Db, zips: readonly string[]): Promise<Map<string, JurisdictionLookup>> {
   const rows = await zipCandidates(db, zips);
   const answers = new Map<string, JurisdictionLookup>();
   for (const row of rows) {
@@ -230,13 +227,13 @@ export class JurisdictionService {
     });
   }
 
-  private async consulate(db: PrismaClient | Tx, id: string): Promise<ConsulateRef> {
+  private async consulate(db: Db, id: string): Promise<ConsulateRef> {
     const consulate = await db.consulate.findUnique({ where: { id }, select: { id: true, code: true, status: true } });
     if (!consulate) throw new NotFoundError('Consulate');
     return consulate;
   }
 
-  private async jurisdictionOf(db: PrismaClient | Tx, consulate: ConsulateRef): Promise<JurisdictionJson> {
+  private async jurisdictionOf(db: Db, consulate: ConsulateRef): Promise<JurisdictionJson> {
     const designated = consulate.status === 'planned';
     const counties: CountyRow[] = await countiesOf(db, consulate.id, designated);
     return { consulateId: consulate.id, designated, counties };
