@@ -5,7 +5,11 @@ import { assertCan, assertInScope, can, type RequestContext } from '../../lib/ac
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { decodeCursor, toPage } from '../../lib/pagination.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { activateJurisdiction, lockForJurisdictionChange } from '../jurisdiction/jurisdiction.service.ts';
+import {
+  activateJurisdiction,
+  JURISDICTION_CHANGE_TIMEOUT_MS,
+  lockForJurisdictionChange,
+} from '../jurisdiction/jurisdiction.service.ts';
 import {
   findConsulate,
   insertConsulate,
@@ -104,8 +108,10 @@ export class ConsulatesService {
         throw new ForbiddenError(`Supervisors may change only ${CONTACT_FIELDS.join(', ')}; not ${other.join(', ')}.`);
       }
     }
+    // Activation moves counties: a jurisdiction change may take longer than an ordinary update.
+    const options = input.status === 'active' ? { timeout: JURISDICTION_CHANGE_TIMEOUT_MS } : undefined;
     return this.prisma.$transaction(async (tx) => {
-      // Activation moves counties: the jurisdiction lock comes before the consulate row's, as in every jurisdiction change.
+      // The jurisdiction lock comes before the consulate row's, as in every jurisdiction change.
       if (input.status === 'active') await lockForJurisdictionChange(tx);
       const current = await findConsulate(tx, id);
       if (!current) throw new NotFoundError('Consulate');
@@ -124,6 +130,6 @@ export class ConsulatesService {
       // A planned consulate that opens takes over its designated counties.
       if (current.status === 'planned' && row.status === 'active') await activateJurisdiction(tx, ctx, row);
       return toConsulateJson(row);
-    });
+    }, options);
   }
 }

@@ -63,12 +63,21 @@ export async function knownCounties(db: Db, fips: readonly string[]): Promise<Se
 }
 
 /**
- * A jurisdiction change and the person writes that compute the flag exclude
- * each other for the change's transaction (persons are written meanwhile only
- * after it commits), so no person keeps a flag computed against the old
- * counties. Jurisdiction changes also serialise among themselves.
+ * How long a jurisdiction change may take (its transaction, and each of its
+ * statements): recomputing the flags of a populous county's persons can take
+ * seconds, longer than an ordinary request's statement bound.
+ */
+export const JURISDICTION_CHANGE_TIMEOUT_MS = 60_000;
+
+/**
+ * Starts a jurisdiction change in `tx`: a change and the person writes that
+ * compute the flag exclude each other for the change's transaction (persons
+ * are written meanwhile only after it commits), so no person keeps a flag
+ * computed against the old counties; changes also serialise among themselves.
+ * Its statements get JURISDICTION_CHANGE_TIMEOUT_MS.
  */
 export async function lockForJurisdictionChange(tx: Tx): Promise<void> {
+  await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${JURISDICTION_CHANGE_TIMEOUT_MS}`);
   await tx.$executeRaw`LOCK TABLE persons IN SHARE ROW EXCLUSIVE MODE`;
 }
 

@@ -12,6 +12,7 @@ import { recordAudit, type AuditContext } from '../audit/audit.repository.ts';
 import {
   countiesOf,
   knownCounties,
+  JURISDICTION_CHANGE_TIMEOUT_MS,
   lockForJurisdictionChange,
   recomputeFlags,
   replaceCounties,
@@ -131,7 +132,7 @@ export async function activateJurisdiction(tx: Tx, ctx: AuditContext, consulate:
   return { counties: move.added.length, personsReflagged };
 }
 
-export { lockForJurisdictionChange };
+export { JURISDICTION_CHANGE_TIMEOUT_MS, lockForJurisdictionChange };
 
 export class JurisdictionService {
   constructor(private readonly prisma: PrismaClient) {}
@@ -169,62 +170,65 @@ export class JurisdictionService {
     assertCan(ctx.actor, 'consulates:write');
     if (ifMatch === undefined || ifMatch.trim() === '') throw new PreconditionRequiredError();
     const list = [...fips].sort();
-    return this.prisma.$transaction(async (tx) => {
-      await lockForJurisdictionChange(tx);
-      const consulate = await this.consulate(tx, consulateId);
-      const known = await knownCounties(tx, list);
-      const unknown = fips.flatMap((f, i) =>
-        known.has(f) ? [] : [{ path: `body.counties.${i}`, message: `${f} is not a county of the ZIP dataset` }],
-      );
-      if (unknown.length > 0) {
-        throw new BadRequestError(
-          `${unknown.length} of the counties are not in the ZIP dataset.`,
-          unknown.slice(0, 100),
+    return this.prisma.$transaction(
+      async (tx) => {
+        await lockForJurisdictionChange(tx);
+        const consulate = await this.consulate(tx, consulateId);
+        const known = await knownCounties(tx, list);
+        const unknown = fips.flatMap((f, i) =>
+          known.has(f) ? [] : [{ path: `body.counties.${i}`, message: `${f} is not a county of the ZIP dataset` }],
         );
-      }
-      const current = await this.jurisdictionOf(tx, consulate);
-      if (ifMatch.trim() !== jurisdictionEtag(current)) throw new PreconditionFailedError();
-      if (consulate.status === 'closed') {
-        throw new ConflictError(
-          'A closed consulate serves no counties: give them to another consulate.',
-          'consulate-closed',
+        if (unknown.length > 0) {
+          throw new BadRequestError(
+            `${unknown.length} of the counties are not in the ZIP dataset.`,
+            unknown.slice(0, 100),
+          );
+        }
+        const current = await this.jurisdictionOf(tx, consulate);
+        if (ifMatch.trim() !== jurisdictionEtag(current)) throw new PreconditionFailedError();
+        if (consulate.status === 'closed') {
+          throw new ConflictError(
+            'A closed consulate serves no counties: give them to another consulate.',
+            'consulate-closed',
+          );
+        }
+        const designated = consulate.status === 'planned';
+        const move = await replaceCounties(
+          tx,
+          designated ? 'consulate_designated_counties' : 'consulate_counties',
+          consulate.id,
+          list,
         );
-      }
-      const designated = consulate.status === 'planned';
-      const move = await replaceCounties(
-        tx,
-        designated ? 'consulate_designated_counties' : 'consulate_counties',
-        consulate.id,
-        list,
-      );
-      const personsReflagged = designated ? 0 : await reflag(tx, consulate.id, move);
-      await auditMove(
-        tx,
-        ctx,
-        consulate,
-        designated ? 'consulate.jurisdiction_designation_replace' : 'consulate.jurisdiction_replace',
-        move,
-        list.length,
-        personsReflagged,
-        designated,
-      );
-      const codes = await tx.consulate.findMany({
-        where: { id: { in: [...move.takenFrom.keys()] } },
-        select: { id: true, code: true },
-      });
-      const codeOf = new Map(codes.map((c) => [c.id, c.code]));
-      return {
-        ...(await this.jurisdictionOf(tx, consulate)),
-        changes: {
-          added: move.added.length,
-          removed: move.removed.length,
-          takenFrom: [...move.takenFrom]
-            .map(([id, taken]) => ({ consulateId: id, code: codeOf.get(id) ?? '', counties: taken.length }))
-            .sort((a, b) => a.code.localeCompare(b.code)),
+        const personsReflagged = designated ? 0 : await reflag(tx, consulate.id, move);
+        await auditMove(
+          tx,
+          ctx,
+          consulate,
+          designated ? 'consulate.jurisdiction_designation_replace' : 'consulate.jurisdiction_replace',
+          move,
+          list.length,
           personsReflagged,
-        },
-      };
-    });
+          designated,
+        );
+        const codes = await tx.consulate.findMany({
+          where: { id: { in: [...move.takenFrom.keys()] } },
+          select: { id: true, code: true },
+        });
+        const codeOf = new Map(codes.map((c) => [c.id, c.code]));
+        return {
+          ...(await this.jurisdictionOf(tx, consulate)),
+          changes: {
+            added: move.added.length,
+            removed: move.removed.length,
+            takenFrom: [...move.takenFrom]
+              .map(([id, taken]) => ({ consulateId: id, code: codeOf.get(id) ?? '', counties: taken.length }))
+              .sort((a, b) => a.code.localeCompare(b.code)),
+            personsReflagged,
+          },
+        };
+      },
+      { timeout: JURISDICTION_CHANGE_TIMEOUT_MS },
+    );
   }
 
   private async consulate(db: Db, id: string): Promise<ConsulateRef> {
