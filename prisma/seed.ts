@@ -143,7 +143,8 @@ export async function loadJurisdiction(prisma: PrismaClient): Promise<Jurisdicti
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('seed:jurisdiction'))`;
       if (await datasetLoaded(tx)) return notLoaded();
-      await lockForJurisdictionChange(tx);
+      // No statement bound: a first load recomputes every person's flag, however many there are.
+      await lockForJurisdictionChange(tx, 0);
 
       const known = new Set((await tx.usCounty.findMany({ select: { fips: true } })).map((c) => c.fips));
       await tx.$executeRaw`
@@ -209,7 +210,8 @@ export async function loadJurisdiction(prisma: PrismaClient): Promise<Jurisdicti
       });
       return result;
     },
-    { maxWait: 10_000, timeout: 120_000 },
+    // A one-time job at start: a first load over a large database recomputes every flag.
+    { maxWait: 10_000, timeout: 600_000 },
   );
 }
 

@@ -74,10 +74,13 @@ export const JURISDICTION_CHANGE_TIMEOUT_MS = 60_000;
  * compute the flag exclude each other for the change's transaction (persons
  * are written meanwhile only after it commits), so no person keeps a flag
  * computed against the old counties; changes also serialise among themselves.
- * Its statements get JURISDICTION_CHANGE_TIMEOUT_MS.
+ * Its statements get `statementTimeoutMs` (0: no bound, for the seed).
  */
-export async function lockForJurisdictionChange(tx: Tx): Promise<void> {
-  await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${JURISDICTION_CHANGE_TIMEOUT_MS}`);
+export async function lockForJurisdictionChange(
+  tx: Tx,
+  statementTimeoutMs: number = JURISDICTION_CHANGE_TIMEOUT_MS,
+): Promise<void> {
+  await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${Math.max(0, Math.trunc(statementTimeoutMs))}`);
   await tx.$executeRaw`LOCK TABLE persons IN SHARE ROW EXCLUSIVE MODE`;
 }
 
