@@ -206,7 +206,7 @@ export async function loadJurisdiction(prisma: PrismaClient): Promise<Jurisdicti
       await recordAudit(tx, SYSTEM_CONTEXT, {
         action: 'jurisdiction.seed',
         entityType: 'jurisdiction',
-        details: { ...result, loaded: true },
+        details: { ...result },
       });
       return result;
     },
