@@ -152,6 +152,7 @@ interface ReadRow {
   first_surname: string;
   second_surname: string | null;
   date_of_birth: string;
+  outside_jurisdiction: boolean;
   /** `[[from, to, at], …]` in time order. */
   transitions: [DocumentationState | null, DocumentationState | null, string][];
 }
@@ -160,7 +161,7 @@ const READ_COLUMNS = `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.t
     r.potential_duplicate, r.fee_pending, r.emergency, r.fee_cents, r.paid_cents, r.assigned_to_id, r.submitted_at,
     r.resolved_at, r.issued_at, r.cancelled_at, r.turnaround_days, r.turnaround_business_days, r.due_at,
     r.deadline_days, r.info_deadline_days, r.version, r.created_at, r.updated_at,
-    p.given_names, p.first_surname, p.second_surname, p.date_of_birth,
+    p.given_names, p.first_surname, p.second_surname, p.date_of_birth, p.outside_jurisdiction,
     COALESCE((SELECT json_agg(json_build_array(e.from_state, e.to_state, e.at) ORDER BY e.at, e.seq)
               FROM documentation_request_events e WHERE e.request_id = r.id AND e.kind = 'transition'), '[]') AS transitions
   FROM documentation_requests r JOIN persons p ON p.id = r.person_id`;
@@ -220,6 +221,7 @@ function fromReadRow(r: ReadRow): ReadResult {
         firstSurname: r.first_surname,
         secondSurname: r.second_surname,
         dateOfBirth: dateValue(r.date_of_birth),
+        outsideJurisdiction: r.outside_jurisdiction,
       },
     },
     transitions: r.transitions.map(([fromState, toState, at]) => ({ fromState, toState, at: new Date(at) })),
@@ -234,6 +236,7 @@ export interface FilingPerson {
   given_names: string;
   first_surname: string;
   second_surname: string | null;
+  outside_jurisdiction: boolean;
 }
 
 /**
@@ -242,7 +245,8 @@ export interface FilingPerson {
  * applications see each other as duplicates. The lock is taken before the
  * filing statement starts, whose snapshot then sees what the other committed.
  */
-const LOCK_PERSON_SQL = `SELECT p.id, p.curp, p.date_of_birth, p.given_names, p.first_surname, p.second_surname
+const LOCK_PERSON_SQL = `SELECT p.id, p.curp, p.date_of_birth, p.given_names, p.first_surname, p.second_surname,
+    p.outside_jurisdiction
   FROM persons p, LATERAL (SELECT pg_advisory_xact_lock(hashtext('docreq:' || $3 || ':' || coalesce(p.curp, p.id::text)))) l
   WHERE p.id = $1 AND p.consulate_id = $2`;
 
@@ -316,7 +320,9 @@ export interface Filing {
 }
 
 export async function fileRequest(sql: Sql, client: Queryable, f: Filing): Promise<RequestRow> {
-  const r = await sql.one<Omit<ReadRow, 'given_names' | 'first_surname' | 'second_surname' | 'date_of_birth'>>(
+  const r = await sql.one<
+    Omit<ReadRow, 'given_names' | 'first_surname' | 'second_surname' | 'date_of_birth' | 'outside_jurisdiction'>
+  >(
     FILE_SQL,
     [
       f.consulateCode,
@@ -345,6 +351,7 @@ export async function fileRequest(sql: Sql, client: Queryable, f: Filing): Promi
     first_surname: f.person.first_surname,
     second_surname: f.person.second_surname,
     date_of_birth: f.person.date_of_birth,
+    outside_jurisdiction: f.person.outside_jurisdiction,
     transitions: [],
   }).row;
 }
