@@ -237,10 +237,7 @@ describe('drill-down equality on generated data', () => {
       { from: '2026-10-25', to: '2026-12-10' },
     ]) {
       const query = `from=${period.from}&to=${period.to}`;
-      const network = await statsOf(
-        (url) => t.app.inject({ url, headers: admin.headers }),
-        `/v1/stats/network?${query}`,
-      );
+      const network = await statsOf(t.app, admin, `/v1/stats/network?${query}`);
       expect(network.consulates).toHaveLength(56);
       const rows = new Map<string, any>(network.consulates.map((c: any) => [c.consulate.id, c.figures]));
 
