@@ -305,7 +305,7 @@ export async function benchStats(sizes: number[]): Promise<void> {
   }
   for (const r of results) {
     console.log(
-      `  plans at ${r.requests}: consulate floor ${r.consulateFloor.plan}; network floor ${r.networkFloor.plan}`,
+      `  at ${r.requests}: consulate floor ${r.consulateFloor.plan}; network floor ${r.networkFloor.plan}; network received.total ${r.received} (the network floor counts ${r.networkFloor.rows})`,
     );
   }
   if (results.length >= 2) {
