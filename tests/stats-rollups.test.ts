@@ -323,9 +323,9 @@ describe('rollups', () => {
 
     // Anonymising personal fields leaves every rollup row as it was.
     const rollups = () =>
-      t.prisma.$queryRaw`SELECT 'd' AS t, id, n FROM documentation_request_counts
+      t.prisma.$queryRaw`SELECT 'd' AS t, id, n FROM documentation_monthly_counts
         UNION ALL SELECT 't', id, n FROM documentation_turnaround_counts
-        UNION ALL SELECT 'p', id, n FROM protection_case_counts ORDER BY 1, 2`;
+        UNION ALL SELECT 'p', id, n FROM protection_monthly_counts ORDER BY 1, 2`;
     const before = await rollups();
     await t.prisma.$executeRaw`UPDATE persons SET given_names = 'Anonimizado', first_surname = 'Anonimizado',
       second_surname = NULL, name_search = 'anonimizado', email = NULL, phone = NULL WHERE consulate_id = ${la.id}::uuid`;

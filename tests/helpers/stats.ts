@@ -67,30 +67,36 @@ export async function statsOf(app: FastifyInstance, who: LoggedIn, url: string) 
 }
 
 /**
- * Keys whose rollup (kept by the triggers) differs from the same rollup
- * computed from the source tables now (the `*_source` views): none, if the
- * triggers followed every change.
+ * Keys whose monthly rollup (kept by the triggers) differs from the same
+ * count made afresh from the source tables (the `*_by_day` views, by month):
+ * none, if the triggers followed every change.
  */
 export async function rollupDrift(prisma: PrismaClient) {
   return prisma.$queryRaw<{ rollup: string; key: string; kept: number | null; counted: number | null }[]>`
     WITH kept AS (
-      SELECT 'documentation' AS rollup, concat_ws('|', consulate_id, day, event, type, rejected, within_deadline) AS key, sum(n)::int AS n
-      FROM documentation_request_counts GROUP BY 1, 2 HAVING sum(n) <> 0
+      SELECT 'documentation' AS rollup, concat_ws('|', consulate_id, month, event, type, rejected, within_deadline) AS key,
+             sum(n)::int AS n
+      FROM documentation_monthly_counts GROUP BY 1, 2 HAVING sum(n) <> 0
       UNION ALL
       SELECT 'turnaround', concat_ws('|', consulate_id, month, type, days, business_days), sum(n)::int
       FROM documentation_turnaround_counts GROUP BY 1, 2 HAVING sum(n) <> 0
       UNION ALL
-      SELECT 'protection', concat_ws('|', consulate_id, day, event, category, priority, first_action), sum(n)::int
-      FROM protection_case_counts GROUP BY 1, 2 HAVING sum(n) <> 0),
+      SELECT 'protection', concat_ws('|', consulate_id, month, event, category, priority, first_action), sum(n)::int
+      FROM protection_monthly_counts GROUP BY 1, 2 HAVING sum(n) <> 0),
     counted AS (
-      SELECT 'documentation' AS rollup, concat_ws('|', consulate_id, day, event, type, rejected, within_deadline) AS key, n
-      FROM documentation_request_counts_source
+      SELECT 'documentation' AS rollup,
+             concat_ws('|', consulate_id, date_trunc('month', day)::date, event, type, rejected, within_deadline) AS key,
+             sum(n)::int AS n
+      FROM documentation_counts_by_day GROUP BY 1, 2
       UNION ALL
-      SELECT 'turnaround', concat_ws('|', consulate_id, month, type, days, business_days), n
-      FROM documentation_turnaround_counts_source
+      SELECT 'turnaround', concat_ws('|', consulate_id, date_trunc('month', day)::date, type, days, business_days),
+             sum(n)::int
+      FROM documentation_turnaround_by_day GROUP BY 1, 2
       UNION ALL
-      SELECT 'protection', concat_ws('|', consulate_id, day, event, category, priority, first_action), n
-      FROM protection_case_counts_source)
+      SELECT 'protection',
+             concat_ws('|', consulate_id, date_trunc('month', day)::date, event, category, priority, first_action),
+             sum(n)::int
+      FROM protection_counts_by_day GROUP BY 1, 2)
     SELECT coalesce(k.rollup, c.rollup) AS rollup, coalesce(k.key, c.key) AS key, k.n AS kept, c.n AS counted
     FROM kept k FULL JOIN counted c ON c.rollup = k.rollup AND c.key = k.key
     WHERE k.n IS DISTINCT FROM c.n`;

@@ -18,17 +18,17 @@ ALTER TABLE "protection_cases" ADD COLUMN     "closed_date" DATE,
 ADD COLUMN     "opened_date" DATE;
 
 -- CreateTable
-CREATE TABLE "documentation_request_counts" (
+CREATE TABLE "documentation_monthly_counts" (
     "id" BIGSERIAL NOT NULL,
     "consulate_id" UUID NOT NULL,
-    "day" DATE NOT NULL,
+    "month" DATE NOT NULL,
     "event" "documentation_count_event" NOT NULL,
     "type" "documentation_type" NOT NULL,
     "rejected" BOOLEAN NOT NULL DEFAULT false,
     "within_deadline" BOOLEAN NOT NULL DEFAULT false,
     "n" INTEGER NOT NULL,
 
-    CONSTRAINT "documentation_request_counts_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "documentation_monthly_counts_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -45,31 +45,30 @@ CREATE TABLE "documentation_turnaround_counts" (
 );
 
 -- CreateTable
-CREATE TABLE "protection_case_counts" (
+CREATE TABLE "protection_monthly_counts" (
     "id" BIGSERIAL NOT NULL,
     "consulate_id" UUID NOT NULL,
-    "day" DATE NOT NULL,
+    "month" DATE NOT NULL,
     "event" "protection_count_event" NOT NULL,
     "category" "protection_category" NOT NULL,
     "priority" "protection_priority" NOT NULL,
     "first_action" "first_action_status" NOT NULL,
     "n" INTEGER NOT NULL,
 
-    CONSTRAINT "protection_case_counts_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "protection_monthly_counts_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
-CREATE INDEX "documentation_request_counts_consulate_id_day_event_type_re_idx" ON "documentation_request_counts"("consulate_id", "day", "event", "type", "rejected", "within_deadline");
+CREATE INDEX "documentation_monthly_counts_consulate_id_month_event_type__idx" ON "documentation_monthly_counts"("consulate_id", "month", "event", "type", "rejected", "within_deadline");
 
 -- CreateIndex
 CREATE INDEX "documentation_turnaround_counts_consulate_id_month_type_day_idx" ON "documentation_turnaround_counts"("consulate_id", "month", "type", "days", "business_days");
 
 -- CreateIndex
-CREATE INDEX "protection_case_counts_consulate_id_day_event_category_prio_idx" ON "protection_case_counts"("consulate_id", "day", "event", "category", "priority", "first_action");
+CREATE INDEX "protection_monthly_counts_consulate_id_month_event_category_idx" ON "protection_monthly_counts"("consulate_id", "month", "event", "category", "priority", "first_action");
 
 -- CreateIndex
 CREATE INDEX "documentation_requests_submitted_date_idx" ON "documentation_requests"("submitted_date");
-
 
 
 -- ===========================================================================
@@ -153,123 +152,141 @@ UPDATE protection_cases p SET
   closed_date = (p.closed_at AT TIME ZONE c.time_zone)::date
 FROM consulates c WHERE c.id = p.consulate_id;
 
--- The turnaround population per consulate and issuance day (the edges of a
--- period that are not whole months are read from here).
+-- Indexes on the local dates, for the days of a period outside whole months
+-- (and the lists' date filters), each with what the counts read, so the
+-- counts read the index alone.
+DROP INDEX "documentation_requests_submitted_date_idx";
+CREATE INDEX "documentation_requests_submitted_date_idx" ON "documentation_requests" (submitted_date)
+  INCLUDE (consulate_id, type);
 CREATE INDEX "documentation_requests_issued_date" ON "documentation_requests" (consulate_id, issued_date)
   INCLUDE (type, turnaround_days, turnaround_business_days) WHERE issued_date IS NOT NULL;
+CREATE INDEX "documentation_requests_resolved_date" ON "documentation_requests" (consulate_id, resolved_date)
+  INCLUDE (type, state, resolved_at, due_at) WHERE resolved_date IS NOT NULL;
+CREATE INDEX "documentation_requests_cancelled_date" ON "documentation_requests" (consulate_id, cancelled_date)
+  INCLUDE (type, state) WHERE cancelled_date IS NOT NULL;
+CREATE INDEX "protection_cases_opened_date" ON "protection_cases" (consulate_id, opened_date)
+  INCLUDE (category, priority, first_action_at, first_action_due_at);
+CREATE INDEX "protection_cases_closed_date" ON "protection_cases" (consulate_id, closed_date)
+  INCLUDE (category, priority, first_action_at, first_action_due_at) WHERE closed_date IS NOT NULL;
 
 -- ===========================================================================
--- 2. Rollups. Each rollup counts the rows of its source table by a key
---    computed from the row's current values; the keys mirror the list
---    filters that the figures drill down to:
+-- 2. What the statistics count, per consulate and local day, defined once as
+--    views over the source tables; the keys mirror the list filters that the
+--    figures drill down to:
 --      documentation requests
 --        submitted   consulateId, submittedDate, type
 --        issued      consulateId, issuedDate, type
 --        resolved    consulateId, resolvedDate, type, rejected (state = rejected),
 --                    within (resolvedWithinDeadline: resolved_at <= due_at)
 --        cancelled   consulateId, cancelledDate, type, state = cancelled
---        turnaround  consulateId, month of issuedDate, type, days, business days
+--        turnaround  consulateId, issuedDate, type, days, business days
 --      protection cases
 --        opened      consulateId, openedDate, category, priority, first action
 --        closed      consulateId, closedDate, category, priority, first action
---    The `*_source` views below compute every rollup from its source table
---    (the rebuild, and the tests that check the triggers against it).
---
---    Triggers keep the rollups in the transaction of every change, so a
---    figure is exact at once, on the primary and on any replica: one AFTER
---    trigger per key family, fired only when that family's key changes (the
---    WHEN clause), takes one off the key the row had and adds one to the key
---    it has. Writers never wait for each other: a delta goes to any row of the
---    key that no other transaction holds (SKIP LOCKED), or to a new row, so a
---    key spreads over at most as many rows as transactions that touched it at
---    the same moment, and its figure is the sum of `n`.
+--    A period's days outside whole months are read from these views (through
+--    the indexes above); its whole months from the monthly rollups below.
 -- ===========================================================================
 
-CREATE VIEW documentation_request_counts_source AS
+CREATE FUNCTION first_action_status(first_action_at timestamptz, due_at timestamptz) RETURNS first_action_status
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN first_action_at IS NULL THEN 'pending'
+              WHEN first_action_at <= due_at THEN 'on_time'
+              ELSE 'late' END::first_action_status
+$$;
+
+CREATE VIEW documentation_counts_by_day AS
   SELECT consulate_id, submitted_date AS day, 'submitted'::documentation_count_event AS event, type,
          false AS rejected, false AS within_deadline, count(*)::integer AS n
-  FROM documentation_requests WHERE submitted_date IS NOT NULL GROUP BY 1, 2, 4
+  FROM documentation_requests WHERE submitted_date IS NOT NULL GROUP BY consulate_id, submitted_date, type
   UNION ALL
   SELECT consulate_id, issued_date, 'issued', type, false, false, count(*)::integer
-  FROM documentation_requests WHERE issued_date IS NOT NULL GROUP BY 1, 2, 4
+  FROM documentation_requests WHERE issued_date IS NOT NULL GROUP BY consulate_id, issued_date, type
   UNION ALL
   SELECT consulate_id, resolved_date, 'resolved', type, state = 'rejected', coalesce(resolved_at <= due_at, false),
          count(*)::integer
-  FROM documentation_requests WHERE resolved_date IS NOT NULL GROUP BY 1, 2, 4, 5, 6
+  FROM documentation_requests WHERE resolved_date IS NOT NULL
+  GROUP BY consulate_id, resolved_date, type, state = 'rejected', coalesce(resolved_at <= due_at, false)
   UNION ALL
   SELECT consulate_id, cancelled_date, 'cancelled', type, false, false, count(*)::integer
-  FROM documentation_requests WHERE cancelled_date IS NOT NULL AND state = 'cancelled' GROUP BY 1, 2, 4;
+  FROM documentation_requests WHERE cancelled_date IS NOT NULL AND state = 'cancelled'
+  GROUP BY consulate_id, cancelled_date, type;
 
-CREATE VIEW documentation_turnaround_counts_source AS
-  SELECT consulate_id, date_trunc('month', issued_date)::date AS month, type,
-         coalesce(turnaround_days, -1) AS days, coalesce(turnaround_business_days, -1) AS business_days,
-         count(*)::integer AS n
-  FROM documentation_requests WHERE issued_date IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+CREATE VIEW documentation_turnaround_by_day AS
+  SELECT consulate_id, issued_date AS day, type, coalesce(turnaround_days, -1) AS days,
+         coalesce(turnaround_business_days, -1) AS business_days, count(*)::integer AS n
+  FROM documentation_requests WHERE issued_date IS NOT NULL
+  GROUP BY consulate_id, issued_date, type, coalesce(turnaround_days, -1), coalesce(turnaround_business_days, -1);
 
-CREATE VIEW protection_case_counts_source AS
-  WITH c AS (
-    SELECT consulate_id, opened_date, closed_date, category, priority,
-           CASE WHEN first_action_at IS NULL THEN 'pending'
-                WHEN first_action_at <= first_action_due_at THEN 'on_time'
-                ELSE 'late' END::first_action_status AS first_action
-    FROM protection_cases
-  )
-  SELECT consulate_id, opened_date AS day, 'opened'::protection_count_event AS event, category, priority, first_action,
-         count(*)::integer AS n
-  FROM c WHERE opened_date IS NOT NULL GROUP BY 1, 2, 4, 5, 6
+CREATE VIEW protection_counts_by_day AS
+  SELECT consulate_id, opened_date AS day, 'opened'::protection_count_event AS event, category, priority,
+         first_action_status(first_action_at, first_action_due_at) AS first_action, count(*)::integer AS n
+  FROM protection_cases WHERE opened_date IS NOT NULL
+  GROUP BY consulate_id, opened_date, category, priority, first_action_status(first_action_at, first_action_due_at)
   UNION ALL
-  SELECT consulate_id, closed_date, 'closed', category, priority, first_action, count(*)::integer
-  FROM c WHERE closed_date IS NOT NULL GROUP BY 1, 2, 4, 5, 6;
+  SELECT consulate_id, closed_date, 'closed', category, priority,
+         first_action_status(first_action_at, first_action_due_at), count(*)::integer
+  FROM protection_cases WHERE closed_date IS NOT NULL
+  GROUP BY consulate_id, closed_date, category, priority, first_action_status(first_action_at, first_action_due_at);
 
--- The trigger functions spell each key out (rather than calling a shared
--- helper): a PL/pgSQL call per delta costs as much as the delta itself, and
--- these run inside every create and transition.
+-- ===========================================================================
+-- 3. Monthly rollups of the same counts, kept by triggers in the transaction
+--    of every change, so a figure is exact at once, on the primary and on any
+--    replica, whatever wrote the change: one AFTER trigger per key family,
+--    fired only when that family's key changes (the WHEN clause), takes one
+--    off the key the row had and adds one to the key it has. Writers never
+--    wait for each other: a delta goes to any row of its key that no other
+--    transaction holds (SKIP LOCKED), or to a new row, so a key spreads over
+--    at most as many rows as transactions that touched it at the same
+--    moment, and its count is the sum of `n`. The trigger functions spell
+--    each key out rather than calling a shared helper: a PL/pgSQL call per
+--    delta costs about as much as the delta itself, and these run inside
+--    every create and transition.
+-- ===========================================================================
 
 CREATE FUNCTION count_documentation_submitted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.submitted_date IS NOT NULL THEN
-    UPDATE documentation_request_counts SET n = n - 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = OLD.consulate_id AND day = OLD.submitted_date AND event = 'submitted'
+    UPDATE documentation_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.submitted_date)::date AND event = 'submitted'
                   AND type = OLD.type AND NOT rejected AND NOT within_deadline
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, n)
-      VALUES (OLD.consulate_id, OLD.submitted_date, 'submitted', OLD.type, -1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.submitted_date)::date, 'submitted', OLD.type, -1);
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.submitted_date IS NOT NULL THEN
-    UPDATE documentation_request_counts SET n = n + 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = NEW.consulate_id AND day = NEW.submitted_date AND event = 'submitted'
+    UPDATE documentation_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.submitted_date)::date AND event = 'submitted'
                   AND type = NEW.type AND NOT rejected AND NOT within_deadline
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, n)
-      VALUES (NEW.consulate_id, NEW.submitted_date, 'submitted', NEW.type, 1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.submitted_date)::date, 'submitted', NEW.type, 1);
     END IF;
   END IF;
   RETURN NULL;
 END $$;
 
--- Issued: the daily count and the monthly turnaround histogram.
+-- Issued: the count and the turnaround histogram.
 CREATE FUNCTION count_documentation_issued() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.issued_date IS NOT NULL THEN
-    UPDATE documentation_request_counts SET n = n - 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = OLD.consulate_id AND day = OLD.issued_date AND event = 'issued'
+    UPDATE documentation_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.issued_date)::date AND event = 'issued'
                   AND type = OLD.type AND NOT rejected AND NOT within_deadline
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, n)
-      VALUES (OLD.consulate_id, OLD.issued_date, 'issued', OLD.type, -1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.issued_date)::date, 'issued', OLD.type, -1);
     END IF;
     UPDATE documentation_turnaround_counts SET n = n - 1
     WHERE id = (SELECT id FROM documentation_turnaround_counts
-                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.issued_date)::date
-                  AND type = OLD.type AND days = coalesce(OLD.turnaround_days, -1)
-                  AND business_days = coalesce(OLD.turnaround_business_days, -1)
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.issued_date)::date AND type = OLD.type
+                  AND days = coalesce(OLD.turnaround_days, -1) AND business_days = coalesce(OLD.turnaround_business_days, -1)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
       INSERT INTO documentation_turnaround_counts (consulate_id, month, type, days, business_days, n)
@@ -278,20 +295,19 @@ BEGIN
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.issued_date IS NOT NULL THEN
-    UPDATE documentation_request_counts SET n = n + 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = NEW.consulate_id AND day = NEW.issued_date AND event = 'issued'
+    UPDATE documentation_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.issued_date)::date AND event = 'issued'
                   AND type = NEW.type AND NOT rejected AND NOT within_deadline
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, n)
-      VALUES (NEW.consulate_id, NEW.issued_date, 'issued', NEW.type, 1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.issued_date)::date, 'issued', NEW.type, 1);
     END IF;
     UPDATE documentation_turnaround_counts SET n = n + 1
     WHERE id = (SELECT id FROM documentation_turnaround_counts
-                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.issued_date)::date
-                  AND type = NEW.type AND days = coalesce(NEW.turnaround_days, -1)
-                  AND business_days = coalesce(NEW.turnaround_business_days, -1)
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.issued_date)::date AND type = NEW.type
+                  AND days = coalesce(NEW.turnaround_days, -1) AND business_days = coalesce(NEW.turnaround_business_days, -1)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
       INSERT INTO documentation_turnaround_counts (consulate_id, month, type, days, business_days, n)
@@ -305,29 +321,27 @@ END $$;
 CREATE FUNCTION count_documentation_resolved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.resolved_date IS NOT NULL THEN
-    UPDATE documentation_request_counts SET n = n - 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = OLD.consulate_id AND day = OLD.resolved_date AND event = 'resolved'
-                  AND type = OLD.type AND rejected = (OLD.state = 'rejected')
-                  AND within_deadline = coalesce(OLD.resolved_at <= OLD.due_at, false)
+    UPDATE documentation_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.resolved_date)::date AND event = 'resolved'
+                  AND type = OLD.type AND rejected = (OLD.state = 'rejected') AND within_deadline = coalesce(OLD.resolved_at <= OLD.due_at, false)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, rejected, within_deadline, n)
-      VALUES (OLD.consulate_id, OLD.resolved_date, 'resolved', OLD.type, OLD.state = 'rejected',
-              coalesce(OLD.resolved_at <= OLD.due_at, false), -1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, rejected, within_deadline, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.resolved_date)::date, 'resolved', OLD.type, OLD.state = 'rejected',
+            coalesce(OLD.resolved_at <= OLD.due_at, false), -1);
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.resolved_date IS NOT NULL THEN
-    UPDATE documentation_request_counts SET n = n + 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = NEW.consulate_id AND day = NEW.resolved_date AND event = 'resolved'
-                  AND type = NEW.type AND rejected = (NEW.state = 'rejected')
-                  AND within_deadline = coalesce(NEW.resolved_at <= NEW.due_at, false)
+    UPDATE documentation_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.resolved_date)::date AND event = 'resolved'
+                  AND type = NEW.type AND rejected = (NEW.state = 'rejected') AND within_deadline = coalesce(NEW.resolved_at <= NEW.due_at, false)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, rejected, within_deadline, n)
-      VALUES (NEW.consulate_id, NEW.resolved_date, 'resolved', NEW.type, NEW.state = 'rejected',
-              coalesce(NEW.resolved_at <= NEW.due_at, false), 1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, rejected, within_deadline, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.resolved_date)::date, 'resolved', NEW.type, NEW.state = 'rejected',
+            coalesce(NEW.resolved_at <= NEW.due_at, false), 1);
     END IF;
   END IF;
   RETURN NULL;
@@ -336,25 +350,25 @@ END $$;
 CREATE FUNCTION count_documentation_cancelled() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.cancelled_date IS NOT NULL AND OLD.state = 'cancelled' THEN
-    UPDATE documentation_request_counts SET n = n - 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = OLD.consulate_id AND day = OLD.cancelled_date AND event = 'cancelled'
+    UPDATE documentation_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.cancelled_date)::date AND event = 'cancelled'
                   AND type = OLD.type AND NOT rejected AND NOT within_deadline
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, n)
-      VALUES (OLD.consulate_id, OLD.cancelled_date, 'cancelled', OLD.type, -1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.cancelled_date)::date, 'cancelled', OLD.type, -1);
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.cancelled_date IS NOT NULL AND NEW.state = 'cancelled' THEN
-    UPDATE documentation_request_counts SET n = n + 1
-    WHERE id = (SELECT id FROM documentation_request_counts
-                WHERE consulate_id = NEW.consulate_id AND day = NEW.cancelled_date AND event = 'cancelled'
+    UPDATE documentation_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM documentation_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.cancelled_date)::date AND event = 'cancelled'
                   AND type = NEW.type AND NOT rejected AND NOT within_deadline
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO documentation_request_counts (consulate_id, day, event, type, n)
-      VALUES (NEW.consulate_id, NEW.cancelled_date, 'cancelled', NEW.type, 1);
+      INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.cancelled_date)::date, 'cancelled', NEW.type, 1);
     END IF;
   END IF;
   RETURN NULL;
@@ -367,7 +381,8 @@ CREATE TRIGGER documentation_requests_count_submitted_insert AFTER INSERT ON doc
 CREATE TRIGGER documentation_requests_count_submitted_delete AFTER DELETE ON documentation_requests
   FOR EACH ROW WHEN (OLD.submitted_date IS NOT NULL) EXECUTE FUNCTION count_documentation_submitted();
 CREATE TRIGGER documentation_requests_count_submitted_update AFTER UPDATE ON documentation_requests
-  FOR EACH ROW WHEN ((OLD.consulate_id, OLD.submitted_date, OLD.type) IS DISTINCT FROM (NEW.consulate_id, NEW.submitted_date, NEW.type))
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.submitted_date), OLD.type)
+    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.submitted_date), NEW.type))
   EXECUTE FUNCTION count_documentation_submitted();
 
 CREATE TRIGGER documentation_requests_count_issued_insert AFTER INSERT ON documentation_requests
@@ -375,8 +390,8 @@ CREATE TRIGGER documentation_requests_count_issued_insert AFTER INSERT ON docume
 CREATE TRIGGER documentation_requests_count_issued_delete AFTER DELETE ON documentation_requests
   FOR EACH ROW WHEN (OLD.issued_date IS NOT NULL) EXECUTE FUNCTION count_documentation_issued();
 CREATE TRIGGER documentation_requests_count_issued_update AFTER UPDATE ON documentation_requests
-  FOR EACH ROW WHEN ((OLD.consulate_id, OLD.issued_date, OLD.type, OLD.turnaround_days, OLD.turnaround_business_days)
-    IS DISTINCT FROM (NEW.consulate_id, NEW.issued_date, NEW.type, NEW.turnaround_days, NEW.turnaround_business_days))
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.issued_date), OLD.type, OLD.turnaround_days, OLD.turnaround_business_days)
+    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.issued_date), NEW.type, NEW.turnaround_days, NEW.turnaround_business_days))
   EXECUTE FUNCTION count_documentation_issued();
 
 CREATE TRIGGER documentation_requests_count_resolved_insert AFTER INSERT ON documentation_requests
@@ -384,9 +399,9 @@ CREATE TRIGGER documentation_requests_count_resolved_insert AFTER INSERT ON docu
 CREATE TRIGGER documentation_requests_count_resolved_delete AFTER DELETE ON documentation_requests
   FOR EACH ROW WHEN (OLD.resolved_date IS NOT NULL) EXECUTE FUNCTION count_documentation_resolved();
 CREATE TRIGGER documentation_requests_count_resolved_update AFTER UPDATE ON documentation_requests
-  FOR EACH ROW WHEN ((OLD.consulate_id, OLD.resolved_date, OLD.type, OLD.state = 'rejected',
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.resolved_date), OLD.type, OLD.state = 'rejected',
                       coalesce(OLD.resolved_at <= OLD.due_at, false))
-    IS DISTINCT FROM (NEW.consulate_id, NEW.resolved_date, NEW.type, NEW.state = 'rejected',
+    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.resolved_date), NEW.type, NEW.state = 'rejected',
                       coalesce(NEW.resolved_at <= NEW.due_at, false)))
   EXECUTE FUNCTION count_documentation_resolved();
 
@@ -395,44 +410,34 @@ CREATE TRIGGER documentation_requests_count_cancelled_insert AFTER INSERT ON doc
 CREATE TRIGGER documentation_requests_count_cancelled_delete AFTER DELETE ON documentation_requests
   FOR EACH ROW WHEN (OLD.cancelled_date IS NOT NULL AND OLD.state = 'cancelled') EXECUTE FUNCTION count_documentation_cancelled();
 CREATE TRIGGER documentation_requests_count_cancelled_update AFTER UPDATE ON documentation_requests
-  FOR EACH ROW WHEN ((OLD.consulate_id, OLD.cancelled_date, OLD.type, OLD.state = 'cancelled')
-    IS DISTINCT FROM (NEW.consulate_id, NEW.cancelled_date, NEW.type, NEW.state = 'cancelled'))
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.cancelled_date), OLD.type, OLD.state = 'cancelled')
+    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.cancelled_date), NEW.type, NEW.state = 'cancelled'))
   EXECUTE FUNCTION count_documentation_cancelled();
 
 -- Protection cases: opened and closed, each with the first-action status.
-CREATE FUNCTION first_action_status(first_action_at timestamptz, due_at timestamptz) RETURNS first_action_status
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN first_action_at IS NULL THEN 'pending'
-              WHEN first_action_at <= due_at THEN 'on_time'
-              ELSE 'late' END::first_action_status
-$$;
 
 CREATE FUNCTION count_protection_opened() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.opened_date IS NOT NULL THEN
-    UPDATE protection_case_counts SET n = n - 1
-    WHERE id = (SELECT id FROM protection_case_counts
-                WHERE consulate_id = OLD.consulate_id AND day = OLD.opened_date AND event = 'opened'
-                  AND category = OLD.category AND priority = OLD.priority
-                  AND first_action = first_action_status(OLD.first_action_at, OLD.first_action_due_at)
+    UPDATE protection_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.opened_date)::date AND event = 'opened'
+                  AND category = OLD.category AND priority = OLD.priority AND first_action = first_action_status(OLD.first_action_at, OLD.first_action_due_at)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_case_counts (consulate_id, day, event, category, priority, first_action, n)
-      VALUES (OLD.consulate_id, OLD.opened_date, 'opened', OLD.category, OLD.priority,
-              first_action_status(OLD.first_action_at, OLD.first_action_due_at), -1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.opened_date)::date, 'opened', OLD.category, OLD.priority, first_action_status(OLD.first_action_at, OLD.first_action_due_at), -1);
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.opened_date IS NOT NULL THEN
-    UPDATE protection_case_counts SET n = n + 1
-    WHERE id = (SELECT id FROM protection_case_counts
-                WHERE consulate_id = NEW.consulate_id AND day = NEW.opened_date AND event = 'opened'
-                  AND category = NEW.category AND priority = NEW.priority
-                  AND first_action = first_action_status(NEW.first_action_at, NEW.first_action_due_at)
+    UPDATE protection_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.opened_date)::date AND event = 'opened'
+                  AND category = NEW.category AND priority = NEW.priority AND first_action = first_action_status(NEW.first_action_at, NEW.first_action_due_at)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_case_counts (consulate_id, day, event, category, priority, first_action, n)
-      VALUES (NEW.consulate_id, NEW.opened_date, 'opened', NEW.category, NEW.priority,
-              first_action_status(NEW.first_action_at, NEW.first_action_due_at), 1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.opened_date)::date, 'opened', NEW.category, NEW.priority, first_action_status(NEW.first_action_at, NEW.first_action_due_at), 1);
     END IF;
   END IF;
   RETURN NULL;
@@ -441,29 +446,25 @@ END $$;
 CREATE FUNCTION count_protection_closed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.closed_date IS NOT NULL THEN
-    UPDATE protection_case_counts SET n = n - 1
-    WHERE id = (SELECT id FROM protection_case_counts
-                WHERE consulate_id = OLD.consulate_id AND day = OLD.closed_date AND event = 'closed'
-                  AND category = OLD.category AND priority = OLD.priority
-                  AND first_action = first_action_status(OLD.first_action_at, OLD.first_action_due_at)
+    UPDATE protection_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.closed_date)::date AND event = 'closed'
+                  AND category = OLD.category AND priority = OLD.priority AND first_action = first_action_status(OLD.first_action_at, OLD.first_action_due_at)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_case_counts (consulate_id, day, event, category, priority, first_action, n)
-      VALUES (OLD.consulate_id, OLD.closed_date, 'closed', OLD.category, OLD.priority,
-              first_action_status(OLD.first_action_at, OLD.first_action_due_at), -1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.closed_date)::date, 'closed', OLD.category, OLD.priority, first_action_status(OLD.first_action_at, OLD.first_action_due_at), -1);
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.closed_date IS NOT NULL THEN
-    UPDATE protection_case_counts SET n = n + 1
-    WHERE id = (SELECT id FROM protection_case_counts
-                WHERE consulate_id = NEW.consulate_id AND day = NEW.closed_date AND event = 'closed'
-                  AND category = NEW.category AND priority = NEW.priority
-                  AND first_action = first_action_status(NEW.first_action_at, NEW.first_action_due_at)
+    UPDATE protection_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.closed_date)::date AND event = 'closed'
+                  AND category = NEW.category AND priority = NEW.priority AND first_action = first_action_status(NEW.first_action_at, NEW.first_action_due_at)
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_case_counts (consulate_id, day, event, category, priority, first_action, n)
-      VALUES (NEW.consulate_id, NEW.closed_date, 'closed', NEW.category, NEW.priority,
-              first_action_status(NEW.first_action_at, NEW.first_action_due_at), 1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.closed_date)::date, 'closed', NEW.category, NEW.priority, first_action_status(NEW.first_action_at, NEW.first_action_due_at), 1);
     END IF;
   END IF;
   RETURN NULL;
@@ -474,9 +475,9 @@ CREATE TRIGGER protection_cases_count_opened_insert AFTER INSERT ON protection_c
 CREATE TRIGGER protection_cases_count_opened_delete AFTER DELETE ON protection_cases
   FOR EACH ROW WHEN (OLD.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened();
 CREATE TRIGGER protection_cases_count_opened_update AFTER UPDATE ON protection_cases
-  FOR EACH ROW WHEN ((OLD.consulate_id, OLD.opened_date, OLD.category, OLD.priority,
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.opened_date), OLD.category, OLD.priority,
                       first_action_status(OLD.first_action_at, OLD.first_action_due_at))
-    IS DISTINCT FROM (NEW.consulate_id, NEW.opened_date, NEW.category, NEW.priority,
+    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.opened_date), NEW.category, NEW.priority,
                       first_action_status(NEW.first_action_at, NEW.first_action_due_at)))
   EXECUTE FUNCTION count_protection_opened();
 
@@ -485,9 +486,9 @@ CREATE TRIGGER protection_cases_count_closed_insert AFTER INSERT ON protection_c
 CREATE TRIGGER protection_cases_count_closed_delete AFTER DELETE ON protection_cases
   FOR EACH ROW WHEN (OLD.closed_date IS NOT NULL) EXECUTE FUNCTION count_protection_closed();
 CREATE TRIGGER protection_cases_count_closed_update AFTER UPDATE ON protection_cases
-  FOR EACH ROW WHEN ((OLD.consulate_id, OLD.closed_date, OLD.category, OLD.priority,
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.closed_date), OLD.category, OLD.priority,
                       first_action_status(OLD.first_action_at, OLD.first_action_due_at))
-    IS DISTINCT FROM (NEW.consulate_id, NEW.closed_date, NEW.category, NEW.priority,
+    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.closed_date), NEW.category, NEW.priority,
                       first_action_status(NEW.first_action_at, NEW.first_action_due_at)))
   EXECUTE FUNCTION count_protection_closed();
 
@@ -495,10 +496,10 @@ CREATE TRIGGER protection_cases_count_closed_update AFTER UPDATE ON protection_c
 CREATE FUNCTION clear_statistics_rollups() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_TABLE_NAME = 'documentation_requests' THEN
-    DELETE FROM documentation_request_counts;
+    DELETE FROM documentation_monthly_counts;
     DELETE FROM documentation_turnaround_counts;
   ELSE
-    DELETE FROM protection_case_counts;
+    DELETE FROM protection_monthly_counts;
   END IF;
   RETURN NULL;
 END $$;
@@ -507,21 +508,24 @@ CREATE TRIGGER documentation_requests_count_truncate AFTER TRUNCATE ON documenta
 CREATE TRIGGER protection_cases_count_truncate AFTER TRUNCATE ON protection_cases
   FOR EACH STATEMENT EXECUTE FUNCTION clear_statistics_rollups();
 
--- Rebuilds every rollup from its source (the backfill below, bulk loads made
--- with triggers off, or an operator in doubt). Writers of the sources wait;
--- readers do not, and see the old rollups until it commits.
+-- Rebuilds every rollup from the views (the backfill below, bulk loads made
+-- with the triggers off, or an operator in doubt). Writers of the sources
+-- wait; readers do not, and see the old rollups until it commits.
 CREATE FUNCTION rebuild_statistics_rollups() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   LOCK TABLE documentation_requests, protection_cases IN SHARE MODE;
-  DELETE FROM documentation_request_counts;
-  INSERT INTO documentation_request_counts (consulate_id, day, event, type, rejected, within_deadline, n)
-    SELECT consulate_id, day, event, type, rejected, within_deadline, n FROM documentation_request_counts_source;
+  DELETE FROM documentation_monthly_counts;
+  INSERT INTO documentation_monthly_counts (consulate_id, month, event, type, rejected, within_deadline, n)
+    SELECT consulate_id, date_trunc('month', day)::date, event, type, rejected, within_deadline, sum(n)
+    FROM documentation_counts_by_day GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2, 1;
   DELETE FROM documentation_turnaround_counts;
   INSERT INTO documentation_turnaround_counts (consulate_id, month, type, days, business_days, n)
-    SELECT consulate_id, month, type, days, business_days, n FROM documentation_turnaround_counts_source;
-  DELETE FROM protection_case_counts;
-  INSERT INTO protection_case_counts (consulate_id, day, event, category, priority, first_action, n)
-    SELECT consulate_id, day, event, category, priority, first_action, n FROM protection_case_counts_source;
+    SELECT consulate_id, date_trunc('month', day)::date, type, days, business_days, sum(n)
+    FROM documentation_turnaround_by_day GROUP BY 1, 2, 3, 4, 5 ORDER BY 2, 1;
+  DELETE FROM protection_monthly_counts;
+  INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
+    SELECT consulate_id, date_trunc('month', day)::date, event, category, priority, first_action, sum(n)
+    FROM protection_counts_by_day GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2, 1;
 END $$;
 
 SELECT rebuild_statistics_rollups();

@@ -16,11 +16,11 @@ export interface Scope {
 
 /** Raw aggregates per consulate, as read in one statement (one snapshot). */
 export interface RawFigures {
-  /** Documentation rollup over the period: [consulate, event, type, rejected, withinDeadline, n]. */
+  /** Documentation counts over the period: [consulate, event, type, rejected, withinDeadline, n]. */
   documentation: [string, string, string, boolean, boolean, number][];
   /** Turnaround histogram of requests issued in the period: [consulate, type, days, businessDays, n] (-1: not recorded). */
   turnaround: [string, string, number, number, number][];
-  /** Protection rollup over the period: [consulate, event, category, priority, firstAction, n]. */
+  /** Protection counts over the period: [consulate, event, category, priority, firstAction, n]. */
   protection: [string, string, string, string, string, number][];
   /** The backlog now: [consulate, state, n, age 0–3, 4–10, 11–30, over 30 days]. */
   backlog: [string, string, number, number, number, number, number][];
@@ -42,8 +42,8 @@ const day = (date: string) => DateTime.fromISO(date, { zone: 'UTC' });
 
 /**
  * The whole calendar months within [from, to] (their first days), and the
- * days before and after them: the turnaround histograms are kept per month,
- * the rest of a period is read from the requests themselves.
+ * days before and after them: the rollups are kept per month, the other days
+ * of a period are counted from the requests and cases themselves.
  */
 export function monthsAndEdges(from: string, to: string): { months: string[]; edges: [string, string][] } {
   const months: string[] = [];
@@ -64,42 +64,54 @@ export function monthsAndEdges(from: string, to: string): { months: string[]; ed
 /**
  * Every aggregate the statistics need, for all the consulates of `scope`, in
  * one statement — one snapshot, so the figures of one response agree with
- * each other, and one round trip. What counts by a period reads the rollups
- * (a few rows per consulate and day, whatever the history); what is "now"
+ * each other, and one round trip. What counts by a period reads the monthly
+ * rollups for its whole months (a few rows per consulate and month, whatever
+ * the history) and the `*_by_day` views for its other days (the requests and
+ * cases of those days, through indexes on the local dates); what is "now"
  * (backlog, open and overdue cases) and the front office's figures read the
  * live rows through indexes that lead with the consulate, so their cost is
  * the work in hand or the period's rows, not the network's history.
  */
 export async function readFigures(db: Db, scope: Scope): Promise<RawFigures> {
+  const [row] = await db.$queryRaw<[{ figures: string }]>(figuresQuery(scope));
+  return JSON.parse(row.figures) as RawFigures;
+}
+
+/** The statement of `readFigures`. */
+export function figuresQuery(scope: Scope): Prisma.Sql {
   const ids = scope.consulates.map((c) => c.id);
   const todays = scope.consulates.map((c) => c.today);
   const { months, edges } = monthsAndEdges(scope.from, scope.to);
   const [e1, e2] = [edges[0] ?? [null, null], edges[1] ?? [null, null]];
-  const [row] = await db.$queryRaw<[{ figures: string }]>`
+  return Prisma.sql`
     WITH p AS (SELECT * FROM unnest(${ids}::uuid[], ${todays}::date[]) AS p(id, today)),
     documentation AS (
-      SELECT consulate_id, event, type, rejected, within_deadline, sum(n)::int AS n
-      FROM documentation_request_counts
-      WHERE consulate_id = ANY(${ids}::uuid[]) AND day BETWEEN ${scope.from}::date AND ${scope.to}::date
-      GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0),
+      SELECT consulate_id, event, type, rejected, within_deadline, sum(n)::int AS n FROM (
+        SELECT consulate_id, event, type, rejected, within_deadline, n FROM documentation_monthly_counts
+        WHERE consulate_id = ANY(${ids}::uuid[]) AND month = ANY(${months}::date[])
+        UNION ALL
+        SELECT consulate_id, event, type, rejected, within_deadline, n FROM documentation_counts_by_day
+        WHERE consulate_id = ANY(${ids}::uuid[])
+          AND (day BETWEEN ${e1[0]}::date AND ${e1[1]}::date OR day BETWEEN ${e2[0]}::date AND ${e2[1]}::date)
+      ) t GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0),
     turnaround AS (
       SELECT consulate_id, type, days, business_days, sum(n)::int AS n FROM (
         SELECT consulate_id, type, days, business_days, n FROM documentation_turnaround_counts
         WHERE consulate_id = ANY(${ids}::uuid[]) AND month = ANY(${months}::date[])
         UNION ALL
-        SELECT consulate_id, type, coalesce(turnaround_days, -1), coalesce(turnaround_business_days, -1), 1
-        FROM documentation_requests
-        WHERE consulate_id = ANY(${ids}::uuid[]) AND issued_date BETWEEN ${e1[0]}::date AND ${e1[1]}::date
-        UNION ALL
-        SELECT consulate_id, type, coalesce(turnaround_days, -1), coalesce(turnaround_business_days, -1), 1
-        FROM documentation_requests
-        WHERE consulate_id = ANY(${ids}::uuid[]) AND issued_date BETWEEN ${e2[0]}::date AND ${e2[1]}::date
+        SELECT consulate_id, type, days, business_days, n FROM documentation_turnaround_by_day
+        WHERE consulate_id = ANY(${ids}::uuid[])
+          AND (day BETWEEN ${e1[0]}::date AND ${e1[1]}::date OR day BETWEEN ${e2[0]}::date AND ${e2[1]}::date)
       ) t GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0),
     protection AS (
-      SELECT consulate_id, event, category, priority, first_action, sum(n)::int AS n
-      FROM protection_case_counts
-      WHERE consulate_id = ANY(${ids}::uuid[]) AND day BETWEEN ${scope.from}::date AND ${scope.to}::date
-      GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0),
+      SELECT consulate_id, event, category, priority, first_action, sum(n)::int AS n FROM (
+        SELECT consulate_id, event, category, priority, first_action, n FROM protection_monthly_counts
+        WHERE consulate_id = ANY(${ids}::uuid[]) AND month = ANY(${months}::date[])
+        UNION ALL
+        SELECT consulate_id, event, category, priority, first_action, n FROM protection_counts_by_day
+        WHERE consulate_id = ANY(${ids}::uuid[])
+          AND (day BETWEEN ${e1[0]}::date AND ${e1[1]}::date OR day BETWEEN ${e2[0]}::date AND ${e2[1]}::date)
+      ) t GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0),
     backlog AS (
       SELECT r.consulate_id, r.state, count(*)::int AS n,
         count(*) FILTER (WHERE r.submitted_date >= p.today - 3)::int AS a0,
@@ -147,5 +159,4 @@ export async function readFigures(db: Db, scope: Scope): Promise<RawFigures> {
       'visitsHeld', (SELECT coalesce(json_agg(json_build_array(consulate_id, n)), '[]') FROM visits_held),
       'attendance', (SELECT coalesce(json_agg(json_build_array(consulate_id, service, served)), '[]') FROM attendance)
     )::text AS figures`;
-  return JSON.parse(row.figures) as RawFigures;
 }
