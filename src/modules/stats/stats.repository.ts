@@ -113,12 +113,17 @@ export function figuresQuery(scope: Scope): Prisma.Sql {
           AND (day BETWEEN ${e1[0]}::date AND ${e1[1]}::date OR day BETWEEN ${e2[0]}::date AND ${e2[1]}::date)
       ) t GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0),
     backlog AS (
-      SELECT r.consulate_id, r.state, count(*)::int AS n,
+      SELECT p.id AS consulate_id, r.state, count(*)::int AS n,
         count(*) FILTER (WHERE r.submitted_date >= p.today - 3)::int AS a0,
         count(*) FILTER (WHERE r.submitted_date BETWEEN p.today - 10 AND p.today - 4)::int AS a4,
         count(*) FILTER (WHERE r.submitted_date BETWEEN p.today - 30 AND p.today - 11)::int AS a11,
         count(*) FILTER (WHERE r.submitted_date <= p.today - 31)::int AS a31
-      FROM p JOIN documentation_requests r ON r.consulate_id = p.id AND r.state IN (${literals(OPEN_STATES)})
+      FROM p
+      -- LATERAL: each consulate's open requests through (consulate_id, state, …); a join may scan them all.
+      CROSS JOIN LATERAL (
+        SELECT state, submitted_date FROM documentation_requests
+        WHERE consulate_id = p.id AND state IN (${literals(OPEN_STATES)})
+        OFFSET 0) r
       GROUP BY 1, 2),
     cases_now AS (
       SELECT p.id AS consulate_id,

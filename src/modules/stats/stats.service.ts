@@ -38,8 +38,9 @@ export class StatsService {
     const consulate = await this.db.consulate.findUnique({ where: { id: consulateId }, select: consulateSelect });
     if (!consulate) throw new NotFoundError('Consulate');
     const now = this.clock.now();
-    const period = this.period([consulate], query, now);
-    const { perConsulate } = await this.read([consulate], period, now);
+    const todays = [localDate(now, consulate.timeZone)];
+    const period = this.period(todays, query);
+    const { perConsulate } = await this.read([consulate], todays, period, now);
     return {
       consulate,
       period: {
@@ -59,8 +60,9 @@ export class StatsService {
     }
     const consulates = await this.db.consulate.findMany({ orderBy: { code: 'asc' }, select: consulateSelect });
     const now = this.clock.now();
-    const period = this.period(consulates, query, now);
-    const { perConsulate, network } = await this.read(consulates, period, now);
+    const todays = consulates.map((c) => localDate(now, c.timeZone));
+    const period = this.period(todays.length ? todays : [localDate(now, 'UTC')], query);
+    const { perConsulate, network } = await this.read(consulates, todays, period, now);
     return {
       period,
       generatedAt: now.toISOString(),
@@ -71,11 +73,12 @@ export class StatsService {
 
   /**
    * The local days asked for; by default the current month — for the network,
-   * the month of the consulate whose calendar is furthest behind, so that no
-   * consulate's figures are of a month that has not begun there.
+   * the month of the consulate whose calendar is furthest behind (`todays`:
+   * each consulate's date now), so that no consulate's figures are of a month
+   * that has not begun there.
    */
-  private period(consulates: ConsulateRef[], query: { from?: string; to?: string }, now: Date) {
-    const today = consulates.map((c) => localDate(now, c.timeZone)).sort()[0] ?? localDate(now, 'UTC');
+  private period(todays: string[], query: { from?: string; to?: string }) {
+    const today = todays.reduce((earliest, d) => (d < earliest ? d : earliest));
     const month = DateTime.fromISO(today, { zone: 'UTC' });
     const from = query.from ?? month.startOf('month').toISODate()!;
     const to = query.to ?? month.endOf('month').toISODate()!;
@@ -87,9 +90,10 @@ export class StatsService {
     return { from, to };
   }
 
-  private async read(consulates: ConsulateRef[], period: { from: string; to: string }, now: Date) {
+  /** The figures' aggregates; `todays` are the consulates' local dates now, in the same order. */
+  private async read(consulates: ConsulateRef[], todays: string[], period: { from: string; to: string }, now: Date) {
     const raw = await readFigures(this.db, {
-      consulates: consulates.map((c) => ({ id: c.id, today: localDate(now, c.timeZone) })),
+      consulates: consulates.map((c, i) => ({ id: c.id, today: todays[i]! })),
       ...period,
       now,
     });
