@@ -129,16 +129,16 @@ export function aggregate(ids: readonly string[], raw: RawFigures) {
   }
   for (const [id, event, category, priority, firstAction, n] of raw.protection) {
     both(id, (a) => {
-      if (event === 'opened') {
-        add(a.openedByCategory, category, n);
-        add(a.openedByPriority, priority, n);
-        a.opened += n;
+      const opened = event === 'opened';
+      if (category !== null) {
+        add(opened ? a.openedByCategory : a.closedByCategory, category, n);
+        if (opened) a.opened += n;
+        else a.closed += n;
+      }
+      if (priority !== null) add(opened ? a.openedByPriority : a.closedByPriority, priority, n);
+      if (firstAction !== null && opened) {
         if (firstAction !== 'pending') a.firstActionTaken += n;
         if (firstAction === 'on_time') a.firstActionOnTime += n;
-      } else {
-        add(a.closedByCategory, category, n);
-        add(a.closedByPriority, priority, n);
-        a.closed += n;
       }
     });
   }

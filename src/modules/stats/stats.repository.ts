@@ -20,8 +20,11 @@ export interface RawFigures {
   documentation: [string, string, string, boolean, boolean, number][];
   /** Turnaround histogram of requests issued in the period: [consulate, type, days, businessDays, n] (-1: not recorded). */
   turnaround: [string, string, number, number, number][];
-  /** Protection counts over the period: [consulate, event, category, priority, firstAction, n]. */
-  protection: [string, string, string, string, string, number][];
+  /**
+   * Protection counts over the period: [consulate, event, category, priority, firstAction, n], by one of
+   * category, priority or first action (the other two null).
+   */
+  protection: [string, string, string | null, string | null, string | null, number][];
   /** The backlog now: [consulate, state, n, age 0–3, 4–10, 11–30, over 30 days]. */
   backlog: [string, string, number, number, number, number, number][];
   /** Cases now: [consulate, open, first action overdue]. */
@@ -111,7 +114,9 @@ export function figuresQuery(scope: Scope): Prisma.Sql {
         SELECT consulate_id, event, category, priority, first_action, n FROM protection_counts_by_day
         WHERE consulate_id = ANY(${ids}::uuid[])
           AND (day BETWEEN ${e1[0]}::date AND ${e1[1]}::date OR day BETWEEN ${e2[0]}::date AND ${e2[1]}::date)
-      ) t GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0),
+      ) t
+      -- By category, by priority and by first action apart (null in the other columns): fewer rows than every combination.
+      GROUP BY GROUPING SETS ((1, 2, 3), (1, 2, 4), (1, 2, 5)) HAVING sum(n) <> 0),
     backlog AS (
       SELECT p.id AS consulate_id, r.state, count(*)::int AS n,
         count(*) FILTER (WHERE r.submitted_date >= p.today - 3)::int AS a0,
