@@ -98,15 +98,15 @@ const addTo = (histograms: Map<string, Map<number, number>>, type: string, value
 };
 
 /**
- * The raw aggregates folded per consulate, and into `network` (every
- * consulate's added together: the network totals and their histograms).
+ * The raw aggregates folded per consulate (by id), and into `network`
+ * (every consulate's added together: the network totals and their histograms).
  */
 export function aggregate(ids: readonly string[], raw: RawFigures) {
-  const perConsulate = new Map(ids.map((id) => [id, emptyAggregates()]));
+  const mine = ids.map(() => emptyAggregates());
   const network = emptyAggregates();
-  const both = (id: string, update: (a: Aggregates) => void) => {
-    const mine = perConsulate.get(id);
-    if (mine) update(mine);
+  /** Rows name their consulate by its position in `ids`. */
+  const both = (position: number, update: (a: Aggregates) => void) => {
+    update(mine[position]!);
     update(network);
   };
   for (const [id, event, type, rejected, within, n] of raw.documentation) {
@@ -164,7 +164,7 @@ export function aggregate(ids: readonly string[], raw: RawFigures) {
   for (const [id, n] of raw.walkIns) both(id, (a) => (a.walkIns += n));
   for (const [id, n] of raw.visitsHeld) both(id, (a) => (a.visitsHeld += n));
   for (const [id, service, n] of raw.attendance) both(id, (a) => add(a.peopleServed, service, n));
-  return { perConsulate, network };
+  return { perConsulate: new Map(ids.map((id, i) => [id, mine[i]!])), network };
 }
 
 /**

@@ -14,29 +14,29 @@ export interface Scope {
   now: Date;
 }
 
-/** Raw aggregates per consulate, as read in one statement (one snapshot). */
+/** Raw aggregates per consulate — each row's first item is the consulate's position in the scope — read in one statement (one snapshot). */
 export interface RawFigures {
   /** Documentation counts over the period: [consulate, event, type, rejected, withinDeadline, n]. */
-  documentation: [string, string, string, boolean, boolean, number][];
+  documentation: [number, string, string, boolean, boolean, number][];
   /** Turnaround histogram of requests issued in the period: [consulate, type, days, businessDays, n] (-1: not recorded). */
-  turnaround: [string, string, number, number, number][];
+  turnaround: [number, string, number, number, number][];
   /**
    * Protection counts over the period: [consulate, event, category, priority, firstAction, n], by one of
    * category, priority or first action (the other two null).
    */
-  protection: [string, string, string | null, string | null, string | null, number][];
+  protection: [number, string, string | null, string | null, string | null, number][];
   /** The backlog now: [consulate, state, n, age 0–3, 4–10, 11–30, over 30 days]. */
-  backlog: [string, string, number, number, number, number, number][];
+  backlog: [number, string, number, number, number, number, number][];
   /** Cases now: [consulate, open, first action overdue]. */
-  casesNow: [string, number, number][];
+  casesNow: [number, number, number][];
   /** Appointments of the period's days: [consulate, state, n, slot over]. */
-  appointments: [string, string, number, number][];
+  appointments: [number, string, number, number][];
   /** Walk-in tickets of the period's days: [consulate, n]. */
-  walkIns: [string, number][];
+  walkIns: [number, number][];
   /** Completed mobile visits with a day in the period: [consulate, n]. */
-  visitsHeld: [string, number][];
+  visitsHeld: [number, number][];
   /** People served at mobile visits on the period's days: [consulate, service, sum]. */
-  attendance: [string, string, number][];
+  attendance: [number, string, number][];
 }
 
 const literals = (values: readonly string[]) => Prisma.raw(values.map((v) => `'${v}'`).join(', '));
@@ -87,7 +87,7 @@ export function figuresQuery(scope: Scope): Prisma.Sql {
   const { months, edges } = monthsAndEdges(scope.from, scope.to);
   const [e1, e2] = [edges[0] ?? [null, null], edges[1] ?? [null, null]];
   return Prisma.sql`
-    WITH p AS (SELECT * FROM unnest(${ids}::uuid[], ${todays}::date[]) AS p(id, today)),
+    WITH p AS (SELECT id, today, i - 1 AS i FROM unnest(${ids}::uuid[], ${todays}::date[]) WITH ORDINALITY AS p(id, today, i)),
     documentation AS (
       SELECT consulate_id, event, type, rejected, within_deadline, sum(n)::int AS n FROM (
         SELECT consulate_id, event, type, rejected, within_deadline, n FROM documentation_monthly_counts
@@ -158,15 +158,22 @@ export function figuresQuery(scope: Scope): Prisma.Sql {
       JOIN mobile_visit_attendance a ON a.visit_id = v.id AND a.date BETWEEN ${scope.from}::date AND ${scope.to}::date
       WHERE v.consulate_id = ANY(${ids}::uuid[]) AND v.last_day >= ${scope.from}::date AND v.first_day <= ${scope.to}::date
       GROUP BY 1, 2)
+    -- Each consulate by its position in the scope (p.i) rather than its id: half the bytes to send and parse.
     SELECT json_build_object(
-      'documentation', (SELECT coalesce(json_agg(json_build_array(consulate_id, event, type, rejected, within_deadline, n)), '[]') FROM documentation),
-      'turnaround', (SELECT coalesce(json_agg(json_build_array(consulate_id, type, days, business_days, n)), '[]') FROM turnaround),
-      'protection', (SELECT coalesce(json_agg(json_build_array(consulate_id, event, category, priority, first_action, n)), '[]') FROM protection),
-      'backlog', (SELECT coalesce(json_agg(json_build_array(consulate_id, state, n, a0, a4, a11, a31)), '[]') FROM backlog),
-      'casesNow', (SELECT coalesce(json_agg(json_build_array(consulate_id, open, overdue)), '[]') FROM cases_now),
-      'appointments', (SELECT coalesce(json_agg(json_build_array(consulate_id, state, n, ended)), '[]') FROM appointments),
-      'walkIns', (SELECT coalesce(json_agg(json_build_array(consulate_id, n)), '[]') FROM walk_ins),
-      'visitsHeld', (SELECT coalesce(json_agg(json_build_array(consulate_id, n)), '[]') FROM visits_held),
-      'attendance', (SELECT coalesce(json_agg(json_build_array(consulate_id, service, served)), '[]') FROM attendance)
+      'documentation', (SELECT coalesce(json_agg(json_build_array(p.i, event, type, rejected, within_deadline, n)), '[]')
+                        FROM documentation JOIN p ON p.id = consulate_id),
+      'turnaround', (SELECT coalesce(json_agg(json_build_array(p.i, type, days, business_days, n)), '[]')
+                     FROM turnaround JOIN p ON p.id = consulate_id),
+      'protection', (SELECT coalesce(json_agg(json_build_array(p.i, event, category, priority, first_action, n)), '[]')
+                     FROM protection JOIN p ON p.id = consulate_id),
+      'backlog', (SELECT coalesce(json_agg(json_build_array(p.i, state, n, a0, a4, a11, a31)), '[]')
+                  FROM backlog JOIN p ON p.id = consulate_id),
+      'casesNow', (SELECT coalesce(json_agg(json_build_array(p.i, open, overdue)), '[]') FROM cases_now JOIN p ON p.id = consulate_id),
+      'appointments', (SELECT coalesce(json_agg(json_build_array(p.i, state, n, ended)), '[]')
+                       FROM appointments JOIN p ON p.id = consulate_id),
+      'walkIns', (SELECT coalesce(json_agg(json_build_array(p.i, n)), '[]') FROM walk_ins JOIN p ON p.id = consulate_id),
+      'visitsHeld', (SELECT coalesce(json_agg(json_build_array(p.i, n)), '[]') FROM visits_held JOIN p ON p.id = consulate_id),
+      'attendance', (SELECT coalesce(json_agg(json_build_array(p.i, service, served)), '[]')
+                     FROM attendance JOIN p ON p.id = consulate_id)
     )::text AS figures`;
 }
