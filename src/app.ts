@@ -21,7 +21,7 @@ import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { statsRoutes } from './modules/stats/stats.routes.ts';
 import authPlugin from './plugins/auth.ts';
 import configPlugin from './plugins/config.ts';
-import errorHandler from './plugins/error-handler.ts';
+import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.ts';
 import idempotency from './plugins/idempotency.ts';
 import openapi from './plugins/openapi.ts';
 import prismaPlugin from './plugins/prisma.ts';
@@ -48,6 +48,12 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
+    // Ids are 36 characters; a longer path parameter is 414 problem+json.
+    routerOptions: { maxParamLength: 100 },
+    // Malformed URLs, over-long parameters and what Node's HTTP parser refuses
+    // answer problem+json like every other error.
+    frameworkErrors,
+    clientErrorHandler,
     // Give in-flight requests time to finish on shutdown; idle keep-alive sockets close at once.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -1,4 +1,5 @@
 import { createSigner } from 'fast-jwt';
+import { KIOSK_AUDIENCE } from '../src/plugins/auth.ts';
 import { describe, expect, it } from 'vitest';
 import { expectProblem } from './helpers/assertions.ts';
 import { buildTestApp, TEST_JWT_SECRET, useTestApp } from './helpers/build-test-app.ts';
@@ -200,7 +201,10 @@ describe('access tokens', () => {
 
   it('refuses kiosk tokens on staff endpoints with 403', async () => {
     const consulate = await createConsulate(t.prisma);
-    const kioskToken = t.app.jwt.sign({ kind: 'kiosk', sub: crypto.randomUUID(), cid: consulate.id, sv: 1 });
+    const kioskToken = t.app.jwt.sign(
+      { kind: 'kiosk', sub: crypto.randomUUID(), cid: consulate.id, sv: 1 },
+      { aud: KIOSK_AUDIENCE },
+    );
     expectProblem(await me(kioskToken), 403);
     expectProblem(
       await t.app.inject({ url: '/v1/consulates', headers: { authorization: `Bearer ${kioskToken}` } }),

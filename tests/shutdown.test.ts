@@ -70,11 +70,19 @@ describe('graceful shutdown', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      for (let i = 0; i < 200 && !output.includes('Server listening'); i++)
-        await new Promise((r) => setTimeout(r, 100));
+      // Wait for the line itself, however long a busy machine takes to migrate and seed (the
+      // test's own timeout bounds it), or for the process to die first.
+      const listening = new Promise<void>((resolve, reject) => {
+        const collect = (d: Buffer) => {
+          output += d.toString();
+          if (output.includes('Server listening')) resolve();
+        };
+        child.stdout.on('data', collect);
+        child.stderr.on('data', collect);
+        child.on('exit', (code) => reject(new Error(`the server exited (${code}) before listening:\n${output}`)));
+      });
+      await listening;
       expect(output).toContain('Server listening');
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);

@@ -135,9 +135,18 @@ describe('reading staff', () => {
 
   it('pages through staff newest first with a cursor', async () => {
     const a = await createConsulate(t.prisma);
+    // Rows inserted back to back often share a millisecond (the precision of createdAt), and
+    // equal instants are ordered by id, at random: give each account its own minute.
     const made = [];
+    const start = Date.now() - 10 * 60_000;
     for (let i = 0; i < 5; i++)
-      made.push(await createStaff(t.prisma, { role: 'documentation_officer', consulateId: a.id }));
+      made.push(
+        await createStaff(t.prisma, {
+          role: 'documentation_officer',
+          consulateId: a.id,
+          createdAt: new Date(start + i * 60_000),
+        }),
+      );
     const supervisor = await loginAs(t.app, t.prisma, 'supervisor', a.id);
     const seen: string[] = [];
     let cursor: string | null = null;

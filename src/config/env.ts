@@ -101,6 +101,12 @@ const envSchema = z
     DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     STATS_DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     DATABASE_POOL_MAX: int(10, 1, 500),
+    DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 60_000),
+    DATABASE_POOL_TIMEOUT_MS: int(15_000, 100, 120_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 600_000),
+    DATABASE_TRANSACTION_TIMEOUT_MS: int(20_000, 100, 600_000),
+    STATS_STATEMENT_TIMEOUT_MS: int(10_000, 100, 600_000),
+    READINESS_TIMEOUT_MS: int(2_000, 100, 60_000),
     DATA_DIR: z.string().trim().min(1).default('.data'),
     EMBEDDED_PG_PORT: int(54329, 1024, 65_535),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -113,6 +119,9 @@ const envSchema = z
     LOGIN_RATE_LIMIT_PER_ADDRESS: int(100, 1, 1_000_000),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
     KIOSK_STATUS_RATE_LIMIT_PER_MINUTE: int(30, 1, 100_000),
+    RATE_LIMIT_PER_STAFF: int(600, 1, 2_147_483_647),
+    RATE_LIMIT_PER_KIOSK: int(300, 1, 2_147_483_647),
+    RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
     DOCUMENTATION_DEADLINES: optionalString.pipe(jsonDeadlines.optional()),
     PROTECTION_FIRST_ACTION_HOURS: optionalString.pipe(jsonFirstActionHours.optional()),
     REDIS_URL: optionalString.pipe(
@@ -153,6 +162,21 @@ export interface AppConfig {
   readonly databaseUrl: string;
   readonly statsDatabaseUrl: string | undefined;
   readonly databasePoolMax: number;
+  /** Bounds on database calls (milliseconds); see README "When the database fails". */
+  readonly databaseTimeouts: {
+    /** Opening a connection (both pools). */
+    readonly connectMs: number;
+    /** Waiting for a free pooled connection (both pools; an interactive transaction's maxWait). */
+    readonly poolMs: number;
+    /** statement_timeout on the primary. */
+    readonly statementMs: number;
+    /** An interactive transaction's whole life. */
+    readonly transactionMs: number;
+    /** statement_timeout on the statistics database. */
+    readonly statsStatementMs: number;
+    /** Each database's answer to a readiness check. */
+    readonly readinessMs: number;
+  };
   readonly jwtSecret: string;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
@@ -165,6 +189,8 @@ export interface AppConfig {
     readonly rateLimitWindowSeconds: number;
   };
   readonly kioskStatusRateLimitPerMinute: number;
+  /** Requests per window on authenticated routes, per staff member and per kiosk. */
+  readonly rateLimit: { readonly perStaff: number; readonly perKiosk: number; readonly windowSeconds: number };
   /** Business days per documentation type (defaults overridden by DOCUMENTATION_DEADLINES). */
   readonly documentationDeadlines: Readonly<Record<(typeof DOCUMENTATION_TYPES)[number], DeadlineRule>>;
   /** Hours to the first protection action, by priority (defaults overridden by PROTECTION_FIRST_ACTION_HOURS). */
@@ -208,6 +234,14 @@ export function toAppConfig(
     databaseUrl,
     statsDatabaseUrl: env.STATS_DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
+    databaseTimeouts: Object.freeze({
+      connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      poolMs: env.DATABASE_POOL_TIMEOUT_MS,
+      statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      transactionMs: env.DATABASE_TRANSACTION_TIMEOUT_MS,
+      statsStatementMs: env.STATS_STATEMENT_TIMEOUT_MS,
+      readinessMs: env.READINESS_TIMEOUT_MS,
+    }),
     jwtSecret,
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
@@ -220,6 +254,11 @@ export function toAppConfig(
       rateLimitWindowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     }),
     kioskStatusRateLimitPerMinute: env.KIOSK_STATUS_RATE_LIMIT_PER_MINUTE,
+    rateLimit: Object.freeze({
+      perStaff: env.RATE_LIMIT_PER_STAFF,
+      perKiosk: env.RATE_LIMIT_PER_KIOSK,
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+    }),
     documentationDeadlines: Object.freeze({ ...DEFAULT_DEADLINES, ...env.DOCUMENTATION_DEADLINES }),
     protectionFirstActionHours: Object.freeze({ ...DEFAULT_FIRST_ACTION_HOURS, ...env.PROTECTION_FIRST_ACTION_HOURS }),
     redisUrl: env.REDIS_URL,

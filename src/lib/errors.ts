@@ -81,6 +81,34 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
+/**
+ * 503: a dependency (the database) cannot serve the request now; the same
+ * request may succeed after `Retry-After`. The cause and the log context go
+ * to the log line, never into the answer.
+ */
+export class ServiceUnavailableError extends AppError {
+  readonly retryAfterSeconds: number;
+  readonly logMessage: string;
+  readonly logContext: Readonly<Record<string, unknown>>;
+
+  constructor(
+    detail: string,
+    options: {
+      retryAfterSeconds: number;
+      code?: string;
+      cause?: unknown;
+      logMessage?: string;
+      logContext?: Record<string, unknown>;
+    },
+  ) {
+    super(503, options.code ?? 'service-unavailable', 'Service Unavailable', detail);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.logMessage = options.logMessage ?? 'service unavailable';
+    this.logContext = options.logContext ?? {};
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
 /** Problem `type` URI for a stable error code. */
 export const problemType = (code: string): string => `urn:problem-type:consular:${code}`;
 

@@ -11,8 +11,23 @@ export function oneOrMore<const T extends readonly [string, ...string[]]>(values
   const allowed = new Set<string>(values);
   const expected = values.map((v) => `"${v}"`).join('|');
   const longest = values.join(',').length;
+  const one = `(${values.join('|')})`;
+  // The pattern and enum document what the check below enforces (with its own message).
   return z
-    .union([z.string().max(longest * 2), z.array(z.string().max(longest)).max(values.length * 2)])
+    .union([
+      z
+        .string()
+        .max(longest * 2)
+        .meta({ pattern: `^${one}(,${one})*$` }),
+      z
+        .array(
+          z
+            .string()
+            .max(longest)
+            .meta({ enum: [...values] }),
+        )
+        .max(values.length * 2),
+    ])
     .transform((raw, ctx) => {
       const items = (Array.isArray(raw) ? raw : [raw]).flatMap((s) => s.split(',')).map((s) => s.trim());
       if (items.some((s) => !allowed.has(s))) {

@@ -1,4 +1,5 @@
 import { BadRequestError } from './errors.ts';
+import { isStorableText } from './schemas.ts';
 
 /**
  * Keyset pagination. A cursor is the sort key of the last row of a page,
@@ -19,7 +20,11 @@ export function decodeCursor(cursor: string | undefined, shape: ('string' | 'num
   } catch {
     values = undefined;
   }
-  if (!Array.isArray(values) || values.length !== shape.length || values.some((v, i) => typeof v !== shape[i])) {
+  if (
+    !Array.isArray(values) ||
+    values.length !== shape.length ||
+    values.some((v, i) => typeof v !== shape[i] || (typeof v === 'string' && !isStorableText(v)))
+  ) {
     throw new BadRequestError('The cursor is not valid: use the nextCursor of a previous page.', [
       { path: 'cursor', message: 'is not a cursor issued by this list' },
     ]);
@@ -47,9 +52,11 @@ export function toPage<T, R = T>(
 export interface KeyPart {
   field: string;
   order: 'asc' | 'desc';
-  /** instant: ISO date-time; date: YYYY-MM-DD; bigint: digits; number; string. */
-  kind: 'instant' | 'date' | 'bigint' | 'number' | 'string';
+  /** instant: ISO date-time; date: YYYY-MM-DD; bigint: digits; number: an int4 column; uuid: an id column; string: text. */
+  kind: 'instant' | 'date' | 'bigint' | 'number' | 'uuid' | 'string';
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const invalidCursor = () =>
   new BadRequestError('The cursor is not valid: use the nextCursor of a previous page.', [
@@ -58,19 +65,28 @@ const invalidCursor = () =>
 
 function keyValue(value: CursorValue | undefined, kind: KeyPart['kind']): Date | bigint | number | string {
   if (kind === 'number') {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidCursor();
+    // Integer columns (int4): 1e308 would overflow PostgreSQL's comparison.
+    if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2_147_483_647) throw invalidCursor();
     return value;
   }
   if (typeof value !== 'string') throw invalidCursor();
+  // A forged cursor must not reach PostgreSQL with what it cannot compare:
+  // instants and dates outside its years (or JavaScript's), non-ids, NUL.
   if (kind === 'instant') {
     const date = new Date(value);
-    if (Number.isNaN(date.getTime())) throw invalidCursor();
+    if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999)
+      throw invalidCursor();
     return date;
   }
   if (kind === 'date') {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw invalidCursor();
-    return new Date(`${value}T00:00:00Z`);
+    const date = new Date(`${value}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1) {
+      throw invalidCursor();
+    }
+    return date;
   }
+  if (kind === 'uuid' && !UUID.test(value)) throw invalidCursor();
+  if (kind === 'string' && !isStorableText(value)) throw invalidCursor();
   if (kind === 'bigint') {
     if (!/^\d{1,19}$/.test(value)) throw invalidCursor();
     return BigInt(value);
@@ -108,7 +124,7 @@ export function afterCursor(raw: string | undefined, keys: readonly KeyPart[]): 
 /** Newest first: `(field, id)` descending — the default order of most lists. */
 export const createdDesc = (field = 'createdAt'): KeyPart[] => [
   { field, order: 'desc', kind: 'instant' },
-  { field: 'id', order: 'desc', kind: 'string' },
+  { field: 'id', order: 'desc', kind: 'uuid' },
 ];
 
 /** `where` after a decoded cursor of a newest-first list. */

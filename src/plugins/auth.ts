@@ -30,6 +30,27 @@ export interface KioskTokenClaims {
 
 export type TokenClaims = StaffTokenClaims | KioskTokenClaims;
 
+/**
+ * RFC 8725 (JWT Best Current Practices): one algorithm (HS256), an explicit
+ * type (`at+jwt`, RFC 9068 access tokens), the issuer, and an audience per
+ * kind of token, so that a kiosk token is never taken for a staff token nor
+ * the other way round — even by code that forgot to look at `kind`.
+ */
+export const TOKEN_ISSUER = 'consular-api';
+export const TOKEN_TYPE = 'at+jwt';
+export const STAFF_AUDIENCE = 'consular-api:staff';
+export const KIOSK_AUDIENCE = 'consular-api:kiosk';
+
+/** A token's audience must be the one of its kind (exactly one audience). */
+function audienceFitsKind(claims: { aud?: unknown; kind?: unknown }): boolean {
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (audiences.length !== 1) return false;
+  return (
+    (claims.kind === 'staff' && audiences[0] === STAFF_AUDIENCE) ||
+    (claims.kind === 'kiosk' && audiences[0] === KIOSK_AUDIENCE)
+  );
+}
+
 declare module '@fastify/jwt' {
   interface FastifyJWT {
     payload: TokenClaims;
@@ -82,8 +103,22 @@ export default fp(
   async (app) => {
     await app.register(fastifyJwt, {
       secret: app.config.jwtSecret,
-      sign: { algorithm: 'HS256', iss: 'consular-api' },
-      verify: { algorithms: ['HS256'], allowedIss: 'consular-api' },
+      // Each sign call names its audience (STAFF_AUDIENCE or KIOSK_AUDIENCE); no token is signed without an expiry.
+      sign: {
+        algorithm: 'HS256',
+        iss: TOKEN_ISSUER,
+        header: { alg: 'HS256', typ: TOKEN_TYPE },
+        expiresIn: app.config.accessTokenTtlSeconds,
+      },
+      verify: {
+        algorithms: ['HS256'],
+        checkTyp: TOKEN_TYPE,
+        allowedIss: TOKEN_ISSUER,
+        allowedAud: [STAFF_AUDIENCE, KIOSK_AUDIENCE],
+        requiredClaims: ['iss', 'aud', 'sub', 'exp', 'kind'],
+      },
+      // Anything else is 401 (verifiedClaims): the audience must match the kind.
+      trusted: (_request, claims) => audienceFitsKind(claims as { aud?: unknown; kind?: unknown }),
     });
 
     app.decorateRequest('actor', undefined);

@@ -14,6 +14,8 @@ export interface StaffOptions {
   fullName?: string;
   password?: string;
   active?: boolean;
+  /** When the account was created (default: now, in PostgreSQL's millisecond precision). */
+  createdAt?: Date;
 }
 
 export async function createStaff(prisma: PrismaClient, options: StaffOptions) {
@@ -31,6 +33,7 @@ export async function createStaff(prisma: PrismaClient, options: StaffOptions) {
       consulateId: network ? null : options.consulateId!,
       passwordHash,
       active: options.active ?? true,
+      ...(options.createdAt ? { createdAt: options.createdAt } : {}),
     },
   });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { dateRange, oneOrMore } from '../../lib/filters.ts';
-import { booleanQuery, isoDate, uuid } from '../../lib/schemas.ts';
+import { booleanQuery, isoDate, uuid, uuidOrNone } from '../../lib/schemas.ts';
 import { SERVICES } from '../consulates/consulates.schemas.ts';
 import { APPOINTMENT_STATES } from './appointments.states.ts';
 
@@ -12,10 +12,7 @@ export const appointmentFilterSchema = z.object({
   dateFrom: isoDate.optional().meta({ description: 'First local date of a range.' }),
   dateTo: isoDate.optional().meta({ description: 'Last local date of a range, included.' }),
   consulateId: uuid.optional(),
-  mobileVisitId: z
-    .union([uuid, z.literal('none')])
-    .optional()
-    .meta({ description: 'A mobile visit, or `none` for the office only.' }),
+  mobileVisitId: uuidOrNone.optional().meta({ description: 'A mobile visit, or `none` for the office only.' }),
   state: oneOrMore(APPOINTMENT_STATES),
   cancelled: booleanQuery.meta({ description: 'false: every state but cancelled.' }),
   ended: booleanQuery.meta({ description: 'true: the slot is over.' }),

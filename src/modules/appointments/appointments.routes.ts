@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import {
@@ -54,14 +55,7 @@ export const appointmentsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: appointmentSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const booked = await service.book(staffContext(request), request.body);
-      return reply
-        .code(201)
-        .header('etag', etagOf(booked.version))
-        .header('location', `/v1/appointments/${booked.id}`)
-        .send(booked);
-    },
+    async (request, reply) => sendAnswer(reply, await service.book(staffContext(request), request.body)),
   );
 
   app.get(

@@ -1,7 +1,20 @@
 import { z } from 'zod';
 import { appointmentFilterSchema } from './appointments.filters.ts';
-import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  isoDate,
+  isoDateOut,
+  isoDateTime,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
+import { CODE_PATTERN } from './appointments.codes.ts';
 import { APPOINTMENT_STATES } from './appointments.states.ts';
 
 export const appointmentStateSchema = z.enum(APPOINTMENT_STATES).meta({ id: 'AppointmentState' });
@@ -44,21 +57,18 @@ export const createAppointmentBody = z
 export const appointmentTransitionBody = z
   .object({
     to: appointmentStateSchema,
-    reason: z.string().trim().min(1).max(2000).optional().meta({ description: 'Required for cancelled.' }),
+    reason: text(2000, { min: 1 }).optional().meta({ description: 'Required for cancelled.' }),
   })
   .strict();
 
 const localTimes = {
-  localDate: isoDate.meta({ description: 'The date in the office’s (or visit’s) time zone.' }),
-  localTime: z.string().length(5).meta({ description: 'Wall-clock time HH:MM there.' }),
-  localStartsAt: z
-    .string()
-    .max(40)
-    .meta({ description: 'Local start with its UTC offset.', examples: ['2026-11-01T01:30:00-08:00'] }),
-  utcOffset: z
-    .string()
-    .max(6)
-    .meta({ examples: ['-08:00'] }),
+  localDate: isoDateOut.meta({ description: 'The date in the office’s (or visit’s) time zone.' }),
+  localTime: outText(5, 5).meta({ description: 'Wall-clock time HH:MM there.' }),
+  localStartsAt: outText(40).meta({
+    description: 'Local start with its UTC offset.',
+    examples: ['2026-11-01T01:30:00-08:00'],
+  }),
+  utcOffset: outText(6).meta({ examples: ['-08:00'] }),
 };
 
 export const appointmentSchema = z
@@ -69,29 +79,29 @@ export const appointmentSchema = z
     personId: uuid,
     person: z.object({
       id: uuid,
-      givenNames: z.string().max(120),
-      firstSurname: z.string().max(120),
-      secondSurname: z.string().max(120).nullable(),
+      givenNames: outText(120),
+      firstSurname: outText(120),
+      secondSurname: outText(120).nullable(),
     }),
     service: serviceSchema,
-    startsAt: isoDateTime.meta({ description: 'UTC.' }),
-    endsAt: isoDateTime.meta({ description: 'UTC.' }),
+    startsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
+    endsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
     ...localTimes,
-    timeZone: z.string().max(64),
+    timeZone: outText(64),
     state: appointmentStateSchema,
-    confirmationCode: z
-      .string()
-      .length(8)
-      .meta({ description: 'Shown to the person; with the date of birth it checks them in.' }),
-    checkedInAt: isoDateTime.nullable(),
-    servedAt: isoDateTime.nullable(),
-    noShowAt: isoDateTime.nullable(),
-    cancelledAt: isoDateTime.nullable(),
-    cancelledReason: z.string().max(2000).nullable(),
+    confirmationCode: z.string().length(8).meta({
+      pattern: CODE_PATTERN.source,
+      description: 'Shown to the person; with the date of birth it checks them in.',
+    }),
+    checkedInAt: isoDateTimeOut.nullable(),
+    servedAt: isoDateTimeOut.nullable(),
+    noShowAt: isoDateTimeOut.nullable(),
+    cancelledAt: isoDateTimeOut.nullable(),
+    cancelledReason: outText(2000).nullable(),
     allowedTransitions: z.array(appointmentStateSchema).max(APPOINTMENT_STATES.length),
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'Appointment' });
 
@@ -117,24 +127,24 @@ export const availabilityQuery = z
 
 export const slotSchema = z.object({
   service: serviceSchema,
-  startsAt: isoDateTime.meta({ description: 'UTC.' }),
-  endsAt: isoDateTime.meta({ description: 'UTC.' }),
+  startsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
+  endsAt: isoDateTimeOut.meta({ description: 'UTC.' }),
   ...localTimes,
-  capacity: z.number().int().meta({ format: 'int32' }),
-  booked: z.number().int().meta({ format: 'int32' }),
-  remaining: z.number().int().meta({ format: 'int32' }),
+  capacity: int32(),
+  booked: int32(),
+  remaining: int32(),
 });
 
 export const availabilitySchema = z
   .object({
     consulateId: uuid,
     mobileVisitId: uuid.nullable(),
-    timeZone: z.string().max(64),
-    slotMinutes: z.number().int().meta({ format: 'int32' }),
-    from: isoDate,
-    to: isoDate,
+    timeZone: outText(64),
+    slotMinutes: int32(),
+    from: isoDateOut,
+    to: isoDateOut,
     bookable: z.boolean(),
-    notBookableReason: z.string().max(500).nullable(),
+    notBookableReason: outText(500).nullable(),
     data: z
       .array(slotSchema)
       .max(100_000)
@@ -151,16 +161,13 @@ export const markNoShowsBody = z
 
 export const markNoShowsResponse = z
   .object({
-    date: isoDate,
+    date: isoDateOut,
     consulateId: uuid,
     mobileVisitId: uuid.nullable(),
     changed: z.boolean().meta({ description: 'False when nothing was left to mark (a repeated call).' }),
-    marked: z.number().int().meta({ format: 'int32' }),
-    stillBooked: z
-      .number()
-      .int()
-      .meta({ format: 'int32', description: 'Booked appointments whose slot has not ended yet: left alone.' }),
-    detail: z.string().max(500),
+    marked: int32(),
+    stillBooked: int32().meta({ description: 'Booked appointments whose slot has not ended yet: left alone.' }),
+    detail: outText(500),
     appointments: z
       .array(
         z.object({
@@ -168,8 +175,8 @@ export const markNoShowsResponse = z
           personId: uuid,
           mobileVisitId: uuid.nullable(),
           service: serviceSchema,
-          startsAt: isoDateTime,
-          localStartsAt: z.string().max(40),
+          startsAt: isoDateTimeOut,
+          localStartsAt: outText(40),
         }),
       )
       .max(100_000)

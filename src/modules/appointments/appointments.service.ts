@@ -1,9 +1,11 @@
 import { appointmentWhere } from './appointments.filters.ts';
 import type { z } from 'zod';
 import { Prisma, type PrismaClient, type Tx } from '../../db/client.ts';
+import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { dateOf, dateValue, localDate, nextDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { etagOf } from '../../lib/etag.ts';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCursor, toPage } from '../../lib/pagination.ts';
 import { datesBetween, daysBetween, localTimeOf } from '../../lib/slots.ts';
@@ -107,13 +109,20 @@ export class AppointmentsService {
    * the slot's capacity counter — so the counter's row lock is held only
    * for the end of the transaction.
    */
-  async book(ctx: RequestContext, input: CreateInput): Promise<AppointmentJson> {
+  async book(ctx: RequestContext, input: CreateInput): Promise<Answer<AppointmentJson>> {
     assertCan(ctx.actor, 'appointments:write');
     const now = this.clock.now();
     const startsAt = new Date(input.startsAt);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.prisma.$transaction((tx) => this.bookIn(tx, ctx, input, startsAt, now), BOOKING_TX);
+        return await writeTransaction(
+          this.prisma,
+          async (tx) => {
+            const booked = await this.bookIn(tx, ctx, input, startsAt, now);
+            return created(booked, { etag: etagOf(booked.version), location: `/v1/appointments/${booked.id}` });
+          },
+          BOOKING_TX,
+        );
       } catch (error) {
         // A confirmation code already in use (1 in 10^11 per booking): draw another.
         if (violates(error, 'appointments_confirmation_code_key') && attempt < 5) continue;
@@ -211,7 +220,7 @@ export class AppointmentsService {
     }
     const after = afterCursor(input.cursor, [
       { field: 'startsAt', order: 'asc', kind: 'instant' },
-      { field: 'id', order: 'asc', kind: 'string' },
+      { field: 'id', order: 'asc', kind: 'uuid' },
     ]);
     const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.AppointmentWhereInput = {

@@ -28,6 +28,14 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   });
 
+  // Refresh tokens are 256-bit random strings; this stops a client from
+  // hammering the endpoint, as the per-actor limit does on authenticated routes.
+  const refreshPerAddress = app.createRateLimit({
+    max: rateLimitPerAddress,
+    timeWindow,
+    keyGenerator: (request) => `refresh-addr:${request.ip}`,
+  });
+
   app.post(
     '/login',
     {
@@ -48,13 +56,14 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/refresh',
     {
+      preHandler: rateLimited('token refreshes', refreshPerAddress),
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token for a new token pair',
         description: 'Each refresh token works once. Presenting a spent one revokes its whole session.',
         security: [],
         body: refreshBody,
-        response: { 200: tokenResponse, ...problemResponses(400, 401) },
+        response: { 200: tokenResponse, ...problemResponses(400, 401, 429) },
       },
     },
     async (request) => service.refresh(request.body.refreshToken, request.id),

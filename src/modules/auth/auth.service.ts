@@ -5,7 +5,7 @@ import type { RequestContext, StaffActor } from '../../lib/access.ts';
 import { NotFoundError, UnauthorizedError } from '../../lib/errors.ts';
 import { verifyAgainstNothing, verifyPassword } from '../../lib/passwords.ts';
 import { randomToken, sha256 } from '../../lib/tokens.ts';
-import type { StaffTokenClaims } from '../../plugins/auth.ts';
+import { STAFF_AUDIENCE, type StaffTokenClaims } from '../../plugins/auth.ts';
 import { recordAudit, SYSTEM_ACTOR } from '../audit/audit.repository.ts';
 import { findStaff, staffSelect } from '../staff/staff.repository.ts';
 import { toStaffJson } from '../staff/staff.service.ts';
@@ -218,7 +218,7 @@ export class AuthService {
       role: actor.role,
       cid: actor.consulateId,
     };
-    const accessToken = this.jwt.sign(claims, { expiresIn: this.config.accessTokenTtlSeconds });
+    const accessToken = this.jwt.sign(claims, { expiresIn: this.config.accessTokenTtlSeconds, aud: STAFF_AUDIENCE });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.config.accessTokenTtlSeconds, user };
   }
 }

@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import { idParams, ifMatchHeaders, isoDate, problemResponses } from '../../lib/schemas.ts';
+import {
+  idParams,
+  ifMatchHeaders,
+  isoDate,
+  optionalIfMatchHeaders,
+  problemResponses,
+  text,
+} from '../../lib/schemas.ts';
 import {
   consulateListQuery,
   consulateListResponse,
@@ -16,7 +24,7 @@ import { holidaysEtag, HolidaysService } from './holidays.service.ts';
 const holidaySchema = z
   .object({
     date: isoDate,
-    name: z.string().trim().min(1).max(120),
+    name: text(120, { min: 1 }),
   })
   .strict();
 const holidaysSchema = z.array(holidaySchema).max(1000).meta({ id: 'Holidays' });
@@ -56,14 +64,7 @@ export const consulatesRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: consulateSchema, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const consulate = await service.create(staffContext(request), request.body);
-      return reply
-        .code(201)
-        .header('etag', etagOf(consulate.version))
-        .header('location', `/v1/consulates/${consulate.id}`)
-        .send(consulate);
-    },
+    async (request, reply) => sendAnswer(reply, await service.create(staffContext(request), request.body)),
   );
 
   app.get(
@@ -140,7 +141,7 @@ export const consulatesRoutes: FastifyPluginAsyncZod = async (app) => {
           'The whole list. Statutory deadlines of documentation requests that a changed day affects are recomputed at once. Send If-Match with the ETag of GET to avoid overwriting a concurrent edit.',
         security,
         params: idParams,
-        headers: ifMatchHeaders,
+        headers: optionalIfMatchHeaders,
         body: holidaysSchema,
         response: { 200: holidaysSchema, ...problemResponses(400, 401, 403, 404, 412) },
       },

@@ -1,5 +1,18 @@
 import { z } from 'zod';
-import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, timeZone, usState, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  isoDate,
+  isoDateOut,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  timeZone,
+  usState,
+  uuid,
+} from '../../lib/schemas.ts';
 
 export const SERVICES = [
   'passport',
@@ -19,25 +32,28 @@ export const consulateStatusSchema = z.enum(['planned', 'active', 'closed']);
 export const consulateSchema = z
   .object({
     id: uuid,
-    code: z.string().max(8),
-    name: z.string().max(200),
+    code: outText(8),
+    name: outText(200),
     kind: consulateKindSchema,
-    city: z.string().max(100),
-    state: z.string().length(2),
-    address: z.string().max(300).nullable(),
-    timeZone: z.string().max(64),
-    phone: z.string().max(40).nullable(),
-    email: z.string().max(254).nullable(),
+    city: outText(100),
+    state: outText(2, 2),
+    address: outText(300).nullable(),
+    timeZone: outText(64),
+    phone: outText(40).nullable(),
+    email: outText(254).nullable(),
     status: consulateStatusSchema,
-    openingDate: isoDate.nullable(),
+    openingDate: isoDateOut.nullable(),
     services: z.array(serviceSchema).max(SERVICES.length),
-    version: z.number().int().min(1).meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(1),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'Consulate' });
 
-const code = z.string().regex(/^[A-Z0-9]{2,8}$/, 'must be 2–8 upper-case letters or digits, e.g. LAX');
+const code = z
+  .string()
+  .max(8)
+  .regex(/^[A-Z0-9]{2,8}$/, 'must be 2–8 upper-case letters or digits, e.g. LAX');
 const phone = z
   .string()
   .trim()
@@ -46,7 +62,7 @@ const phone = z
 const contactEmail = z.email().max(254);
 
 const contactFields = {
-  address: z.string().trim().min(1).max(300).nullable(),
+  address: text(300, { min: 1 }).nullable(),
   phone: phone.nullable(),
   email: contactEmail.nullable(),
 };
@@ -54,9 +70,9 @@ const contactFields = {
 export const createConsulateBody = z
   .object({
     code,
-    name: z.string().trim().min(1).max(200),
+    name: text(200, { min: 1 }),
     kind: consulateKindSchema,
-    city: z.string().trim().min(1).max(100),
+    city: text(100, { min: 1 }),
     state: usState,
     timeZone,
     status: consulateStatusSchema.default('planned'),
@@ -73,9 +89,9 @@ export const CONTACT_FIELDS = ['address', 'phone', 'email'] as const;
 
 export const updateConsulateBody = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: text(200, { min: 1 }).optional(),
     kind: consulateKindSchema.optional(),
-    city: z.string().trim().min(1).max(100).optional(),
+    city: text(100, { min: 1 }).optional(),
     state: usState.optional(),
     timeZone: timeZone.optional(),
     status: consulateStatusSchema.optional(),
@@ -93,12 +109,13 @@ export const consulateListQuery = z.object({
   cursor: cursorQuery,
   state: z
     .string()
-    .regex(/^[A-Z]{2}$/)
+    .max(2)
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter US state code, e.g. TX')
     .optional()
     .meta({ description: 'US state, e.g. TX.' }),
   status: consulateStatusSchema.optional(),
   kind: consulateKindSchema.optional(),
-  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Text in the code, name or city.' }),
+  q: text(100, { min: 1 }).optional().meta({ description: 'Text in the code, name or city.' }),
 });
 
 export const consulateListResponse = listOf(consulateSchema);

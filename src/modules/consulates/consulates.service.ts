@@ -1,7 +1,9 @@
 import type { PrismaClient } from '../../db/client.ts';
+import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
 import { dateOf, dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, assertInScope, can, type RequestContext } from '../../lib/access.ts';
+import { etagOf } from '../../lib/etag.ts';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { decodeCursor, toPage } from '../../lib/pagination.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
@@ -74,9 +76,9 @@ export class ConsulatesService {
     return toConsulateJson(row);
   }
 
-  async create(ctx: RequestContext, input: CreateInput): Promise<ConsulateJson> {
+  async create(ctx: RequestContext, input: CreateInput): Promise<Answer<ConsulateJson>> {
     assertCan(ctx.actor, 'consulates:write');
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const row = await insertConsulate(tx, {
         ...input,
         openingDate: toDate(input.openingDate),
@@ -88,7 +90,7 @@ export class ConsulatesService {
         consulateId: row.id,
         changedFields: Object.keys(input),
       });
-      return toConsulateJson(row);
+      return created(toConsulateJson(row), { etag: etagOf(row.version), location: `/v1/consulates/${row.id}` });
     });
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../lib/schemas.ts';
 import {
   curpSchema,
   countryCode,
@@ -28,6 +29,7 @@ const passportDetails = z
     }),
     previousPassportNumber: z
       .string()
+      .max(12)
       .regex(/^[A-Z0-9]{6,12}$/, 'must be 6–12 letters or digits')
       .optional()
       .meta({ description: 'Required for renewals.' }),
@@ -38,9 +40,9 @@ const passportDetails = z
           .array(
             z
               .object({
-                fullName: z.string().trim().min(1).max(200),
+                fullName: text(200, { min: 1 }),
                 relationship: z.enum(['mother', 'father', 'guardian']),
-                identityDocument: z.string().trim().min(1).max(60),
+                identityDocument: text(60, { min: 1 }),
               })
               .strict(),
           )
@@ -65,7 +67,7 @@ const consularIdDetails = z
     identityDocument: z
       .object({
         kind: z.enum(['passport', 'birth_certificate', 'voter_id', 'other']),
-        number: z.string().trim().min(1).max(40),
+        number: text(40, { min: 1 }),
       })
       .strict(),
   })
@@ -81,7 +83,7 @@ const birthRegistrationDetails = z
         sexMarker: genderMarkerSchema,
         dateOfBirth: pastDate,
         placeOfBirth: z
-          .object({ country: countryCode, city: z.string().trim().min(1).max(100) })
+          .object({ country: countryCode, city: text(100, { min: 1 }) })
           .strict()
           .refine((p) => p.country !== 'MX', {
             path: ['country'],
@@ -120,9 +122,11 @@ const genderIdentityDetails = z
       .object({
         state: z
           .string()
+          .max(6)
+          .regex(/^MX-[A-Z]{3}$/, 'must be the ISO 3166-2 code of a Mexican state, e.g. MX-JAL')
           .refine((s) => MX_SUBDIVISIONS.has(s), 'must be the ISO 3166-2 code of a Mexican state, e.g. MX-JAL'),
-        municipality: z.string().trim().max(100).optional(),
-        recordNumber: z.string().trim().min(1).max(40),
+        municipality: text(100).optional(),
+        recordNumber: text(40, { min: 1 }),
         year: z.number().int().min(1900).max(2100).meta({ format: 'int32' }),
       })
       .strict(),

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { dateValue, localDate, nextDate } from '../../lib/calendar.ts';
 import { dateRange, oneOrMore } from '../../lib/filters.ts';
-import { booleanQuery, isoDate, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { booleanQuery, isoDate, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
 import { foldText } from '../../lib/text.ts';
 import { DOCUMENTATION_TYPES } from './documentation-requests.details.ts';
 import {
@@ -23,14 +23,11 @@ export const documentationFilterSchema = z.object({
   consulateId: uuid.optional(),
   state: oneOrMore(DOCUMENTATION_STATES),
   type: oneOrMore(DOCUMENTATION_TYPES),
-  assignedToId: z
-    .union([uuid, z.literal('none')])
-    .optional()
-    .meta({ description: 'A staff id, or `none` for unassigned.' }),
+  assignedToId: uuidOrNone.optional().meta({ description: 'A staff id, or `none` for unassigned.' }),
   flag: z.enum(DOCUMENTATION_FLAGS).optional(),
   personId: uuid.optional(),
-  personName: z.string().trim().min(2).max(200).optional(),
-  reference: z.string().trim().min(3).max(24).optional().meta({ description: 'A reference or its beginning.' }),
+  personName: text(200, { min: 2 }).optional(),
+  reference: text(24, { min: 3 }).optional().meta({ description: 'A reference or its beginning.' }),
   open: booleanQuery.meta({ description: 'true: not yet delivered, rejected or cancelled (the backlog).' }),
   overdue: booleanQuery.meta({ description: 'Unresolved and past the statutory deadline.' }),
   resolvedWithinDeadline: booleanQuery.meta({

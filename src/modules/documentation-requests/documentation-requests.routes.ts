@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import {
@@ -38,14 +39,7 @@ export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) =>
         response: { 201: documentationRequestSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const created = await service.create(staffContext(request), request.body);
-      return reply
-        .code(201)
-        .header('etag', etagOf(created.version))
-        .header('location', `/v1/documentation-requests/${created.id}`)
-        .send(created);
-    },
+    async (request, reply) => sendAnswer(reply, await service.create(staffContext(request), request.body)),
   );
 
   app.get(
@@ -189,10 +183,8 @@ export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) =>
         response: { 201: documentationRequestSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 422) },
       },
     },
-    async (request, reply) => {
-      const paid = await service.recordPayment(staffContext(request), request.params.id, request.body);
-      return reply.code(201).header('etag', etagOf(paid.version)).send(paid);
-    },
+    async (request, reply) =>
+      sendAnswer(reply, await service.recordPayment(staffContext(request), request.params.id, request.body)),
   );
 
   app.get(

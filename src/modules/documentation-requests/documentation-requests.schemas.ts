@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { cursorQuery, int32, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  INT32_MAX,
+  isoDateOut,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 import { DETAILS_SCHEMAS, DOCUMENTATION_TYPES } from './documentation-requests.details.ts';
 import { documentationFilterSchema } from './documentation-requests.filters.ts';
 import { DOCUMENTATION_FLAGS, DOCUMENTATION_STATES } from './documentation-requests.states.ts';
@@ -35,7 +46,7 @@ export const createDocumentationRequestBody = z
 export const updateDocumentationRequestBody = z
   .object({
     details: z
-      .record(z.string().max(80), z.unknown())
+      .record(text(80, { trim: false }), z.unknown())
       .optional()
       .meta({ description: 'The whole details object of the request’s type.' }),
     feeCents: int32(0, 100_000_000).optional(),
@@ -47,11 +58,7 @@ export const updateDocumentationRequestBody = z
 export const transitionBody = z
   .object({
     to: documentationStateSchema,
-    reason: z
-      .string()
-      .trim()
-      .min(1)
-      .max(2000)
+    reason: text(2000, { min: 1 })
       .optional()
       .meta({ description: 'Required for rejected, cancelled and needs_information.' }),
   })
@@ -59,67 +66,58 @@ export const transitionBody = z
 
 export const assignBody = z.object({ staffId: uuid.nullable().meta({ description: 'Null unassigns.' }) }).strict();
 
-export const clearFlagBody = z
-  .object({ flag: documentationFlagSchema, reason: z.string().trim().min(1).max(2000) })
-  .strict();
+export const clearFlagBody = z.object({ flag: documentationFlagSchema, reason: text(2000, { min: 1 }) }).strict();
 
 export const paymentBody = z
   .object({
     amountCents: int32(1, 100_000_000),
     method: z.enum(['cash', 'card', 'money_order']),
-    receipt: z.string().trim().min(1).max(64),
+    receipt: text(64, { min: 1 }),
   })
   .strict();
 
 export const deadlineSchema = z.object({
-  dueAt: isoDateTime,
-  dueDate: isoDate.meta({ description: 'The due day in the consulate’s calendar.' }),
-  daysRemaining: z.number().int().nullable().meta({ format: 'int32' }),
+  dueAt: isoDateTimeOut,
+  dueDate: isoDateOut.meta({ description: 'The due day in the consulate’s calendar.' }),
+  daysRemaining: int32(-INT32_MAX).nullable(),
   clockPaused: z.boolean(),
   overdue: z.boolean(),
-  businessDays: z.number().int().meta({ format: 'int32' }),
-  pausedBusinessDays: z.number().int().meta({ format: 'int32' }),
-  informationRequestDueAt: isoDateTime,
+  businessDays: int32(),
+  pausedBusinessDays: int32(),
+  informationRequestDueAt: isoDateTimeOut,
   resolvedWithinDeadline: z.boolean().nullable(),
 });
 
 export const documentationRequestSchema = z
   .object({
     id: uuid,
-    reference: z
-      .string()
-      .max(24)
-      .meta({ examples: ['LAX-2026-000123'] }),
+    reference: outText(24).meta({ examples: ['LAX-2026-000123'] }),
     consulateId: uuid,
     personId: uuid,
     person: z.object({
       id: uuid,
-      givenNames: z.string().max(120),
-      firstSurname: z.string().max(120),
-      secondSurname: z.string().max(120).nullable(),
+      givenNames: outText(120),
+      firstSurname: outText(120),
+      secondSurname: outText(120).nullable(),
     }),
     type: documentationTypeSchema,
-    details: z.record(z.string().max(80), z.unknown()),
+    details: z.record(outText(80), z.unknown()),
     state: documentationStateSchema,
     flags: z.array(documentationFlagSchema).max(DOCUMENTATION_FLAGS.length),
     emergency: z.boolean(),
-    feeCents: z.number().int().meta({ format: 'int32' }),
-    paidCents: z.number().int().meta({ format: 'int32' }),
+    feeCents: int32(),
+    paidCents: int32(),
     assignedToId: uuid.nullable(),
-    submittedAt: isoDateTime,
-    resolvedAt: isoDateTime.nullable(),
-    issuedAt: isoDateTime.nullable(),
-    dueAt: isoDateTime.meta({ description: 'Statutory resolution deadline (see deadline).' }),
-    daysRemaining: z
-      .number()
-      .int()
-      .nullable()
-      .meta({ format: 'int32', description: 'Business days left; negative when overdue.' }),
+    submittedAt: isoDateTimeOut,
+    resolvedAt: isoDateTimeOut.nullable(),
+    issuedAt: isoDateTimeOut.nullable(),
+    dueAt: isoDateTimeOut.meta({ description: 'Statutory resolution deadline (see deadline).' }),
+    daysRemaining: int32(-INT32_MAX).nullable().meta({ description: 'Business days left; negative when overdue.' }),
     deadline: deadlineSchema,
     allowedTransitions: z.array(documentationStateSchema).max(DOCUMENTATION_STATES.length),
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'DocumentationRequest' });
 
@@ -132,11 +130,11 @@ export const timelineEntrySchema = z.object({
   kind: z.enum(['transition', 'flag_cleared', 'payment', 'assignment', 'details_updated']),
   fromState: documentationStateSchema.nullable(),
   toState: documentationStateSchema.nullable(),
-  reason: z.string().max(2000).nullable(),
+  reason: outText(2000).nullable(),
   actorId: uuid.nullable(),
-  actorRole: z.string().max(40).nullable(),
-  details: z.record(z.string().max(80), z.unknown()).nullable(),
-  at: isoDateTime,
+  actorRole: outText(40).nullable(),
+  details: z.record(outText(80), z.unknown()).nullable(),
+  at: isoDateTimeOut,
 });
 
 export const timelineResponse = z

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
 import type { PrismaClient, Tx } from '../../db/client.ts';
+import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { type BusinessCalendar, businessDaysBetween, dateOf, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { etagOf } from '../../lib/etag.ts';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
@@ -161,7 +163,7 @@ export class DocumentationRequestsService {
     private readonly clock: Clock,
   ) {}
 
-  async create(ctx: RequestContext, input: CreateInput): Promise<RequestJson> {
+  async create(ctx: RequestContext, input: CreateInput): Promise<Answer<RequestJson>> {
     assertCan(ctx.actor, 'documentation:write');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const now = this.clock.now();
@@ -183,7 +185,7 @@ export class DocumentationRequestsService {
 
     const rule = this.config.documentationDeadlines[input.type];
     const calendar = await loadCalendar(this.prisma, consulateId);
-    const row = await this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       // Serialise creates for the same person (or CURP) and type, so two
       // simultaneous applications still see each other as duplicates.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`docreq:${input.type}:${person.curp ?? person.id}`}))`;
@@ -209,7 +211,7 @@ export class DocumentationRequestsService {
         calendar,
         now,
       );
-      const created = await tx.documentationRequest.create({
+      const filed = await tx.documentationRequest.create({
         data: {
           reference: formatReference(consulate.code, year, sequence),
           consulateId,
@@ -228,7 +230,7 @@ export class DocumentationRequestsService {
         select: { id: true },
       });
       await appendEvent(tx, ctx, {
-        requestId: created.id,
+        requestId: filed.id,
         consulateId,
         kind: 'transition',
         fromState: null,
@@ -239,14 +241,17 @@ export class DocumentationRequestsService {
       await recordAudit(tx, ctx, {
         action: 'documentation_request.create',
         entityType: 'documentation_request',
-        entityId: created.id,
+        entityId: filed.id,
         consulateId,
         changedFields: ['personId', 'type', 'details', 'feeCents', 'emergency'],
         details: { type: input.type, potentialDuplicate: duplicate !== null },
       });
-      return (await findRequest(tx, { id: created.id }))!;
+      const row = (await findRequest(tx, { id: filed.id }))!;
+      return created(toRequestJson(row, [{ fromState: null, toState: 'submitted', at: now }], calendar, now), {
+        etag: etagOf(row.version),
+        location: `/v1/documentation-requests/${row.id}`,
+      });
     });
-    return toRequestJson(row, [{ fromState: null, toState: 'submitted', at: now }], calendar, now);
   }
 
   async get(ctx: RequestContext, id: string): Promise<RequestJson> {
@@ -515,7 +520,7 @@ export class DocumentationRequestsService {
     payment: { amountCents: number; method: 'cash' | 'card' | 'money_order'; receipt: string },
   ) {
     assertCan(ctx.actor, 'documentation:write');
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (current.state === 'cancelled' || current.state === 'rejected') {
         throw new ConflictError(
@@ -552,7 +557,7 @@ export class DocumentationRequestsService {
         consulateId: row.consulateId,
         changedFields: ['paidCents', ...(current.feePending !== row.feePending ? ['feePending'] : [])],
       });
-      return this.render(tx, row);
+      return created(await this.render(tx, row), { etag: etagOf(row.version) });
     });
   }
 

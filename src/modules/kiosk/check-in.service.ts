@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../db/client.ts';
+import { Answer, created, writeTransaction } from '../../db/transaction.ts';
 import type { KioskActor, RequestContext } from '../../lib/access.ts';
 import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -12,12 +13,15 @@ const NO_MATCH = 'No appointment today matches this confirmation code and date o
 
 /** "María José Núñez García" → "M. J. N. G." */
 export function initialsOf(person: { givenNames: string; firstSurname: string; secondSurname: string | null }): string {
-  return [person.givenNames, person.firstSurname, person.secondSurname ?? '']
-    .join(' ')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => `${word[0]!.toUpperCase()}.`)
-    .join(' ');
+  return (
+    [person.givenNames, person.firstSurname, person.secondSurname ?? '']
+      .join(' ')
+      .split(/\s+/)
+      .filter(Boolean)
+      // The first character, not the first UTF-16 unit: a name may begin with one outside the BMP.
+      .map((word) => `${[...word][0]!.toUpperCase()}.`)
+      .join(' ')
+  );
 }
 
 /** The kiosk's view of appointments: the day's list without personal data, and check-in. */
@@ -62,8 +66,8 @@ export class CheckInService {
   /**
    * Checks a national in: the code and the date of birth must both match an
    * appointment of this consulate for today (local date). The appointment
-   * becomes checked_in and gets a queue ticket; checking in again returns the
-   * same ticket.
+   * becomes checked_in and gets a queue ticket (201); checking in again
+   * returns the same ticket (200).
    */
   async checkIn(ctx: RequestContext<KioskActor>, code: string, dateOfBirth: string) {
     const now = this.clock.now();
@@ -97,13 +101,21 @@ export class CheckInService {
       state: 'checked_in' as const,
     };
 
-    const result = await this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       // Only one check-in wins; a concurrent one waits on the row, then finds it checked in.
       const moved = await tx.appointment.updateMany({
         where: { id: found.id, state: 'booked' },
         data: { state: 'checked_in', checkedInAt: now, version: { increment: 1 } },
       });
-      if (moved.count === 0) return null;
+      if (moved.count === 0) {
+        const existing = await tx.queueTicket.findUnique({
+          where: { appointmentId: found.id },
+          select: ticketSelect,
+        });
+        // Checked in at the counter, without a ticket: the kiosk cannot help.
+        if (!existing) throw new NotFoundError('Appointment', NO_MATCH);
+        return new Answer(200, { ticket: toTicketJson(existing), appointment });
+      }
       const ticket = await issueTicket(tx, ctx, {
         consulateId: found.consulateId,
         date: dateOf(found.localDate),
@@ -121,16 +133,7 @@ export class CheckInService {
         changedFields: ['state', 'checkedInAt'],
         details: { from: 'booked', to: 'checked_in', ticketId: ticket.id },
       });
-      return ticket;
+      return created({ ticket: toTicketJson(ticket), appointment });
     });
-    if (result) return { created: true, body: { ticket: toTicketJson(result), appointment } };
-
-    const existing = await this.prisma.queueTicket.findUnique({
-      where: { appointmentId: found.id },
-      select: ticketSelect,
-    });
-    // Checked in at the counter, without a ticket: the kiosk cannot help.
-    if (!existing) throw new NotFoundError('Appointment', NO_MATCH);
-    return { created: false, body: { ticket: toTicketJson(existing), appointment } };
   }
 }

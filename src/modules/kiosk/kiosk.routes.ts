@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { kioskContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { rateLimited } from '../../plugins/rate-limit.ts';
 import { problemResponses } from '../../lib/schemas.ts';
 import { kioskTokenBody, kioskTokenResponse } from '../kiosks/kiosks.schemas.ts';
@@ -60,6 +61,8 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       onRequest: [app.authenticateKiosk],
       preHandler: [rateLimited('status look-ups from this kiosk', statusLimit)],
+      // Its own, stricter limit per kiosk replaces the per-actor one.
+      config: { rateLimit: false },
       schema: {
         tags,
         summary: 'A documentation request’s state and next step (English, or Spanish with Accept-Language: es)',
@@ -97,7 +100,7 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const ctx = kioskContext(request);
-      return reply.code(201).send(await queue.walkIn(ctx, ctx.actor.consulateId, request.body.service));
+      return sendAnswer(reply, await queue.walkIn(ctx, ctx.actor.consulateId, request.body.service));
     },
   );
 
@@ -135,7 +138,8 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       onRequest: [app.authenticateKiosk],
       preHandler: [rateLimited('check-in attempts from this kiosk', checkInLimit)],
-      config: { idempotent: true },
+      // Its own, stricter limit per kiosk replaces the per-actor one.
+      config: { idempotent: true, rateLimit: false },
       schema: {
         tags,
         summary: 'Check in with the confirmation code and date of birth; returns a queue ticket',
@@ -150,13 +154,10 @@ export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const { created, body } = await checkIns.checkIn(
-        kioskContext(request),
-        request.body.confirmationCode,
-        request.body.dateOfBirth,
-      );
-      return reply.code(created ? 201 : 200).send(body);
-    },
+    async (request, reply) =>
+      sendAnswer(
+        reply,
+        await checkIns.checkIn(kioskContext(request), request.body.confirmationCode, request.body.dateOfBirth),
+      ),
   );
 };

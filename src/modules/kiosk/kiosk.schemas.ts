@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDate } from '../../lib/schemas.ts';
+import { int32, isoDate, isoDateOut, outText } from '../../lib/schemas.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 import {
   documentationStateSchema,
@@ -11,6 +11,7 @@ export const statusQuery = z.object({
   reference: z
     .string()
     .trim()
+    .max(32)
     .regex(/^[A-Za-z0-9-]{5,32}$/, 'must be a reference such as LAX-2026-000123')
     .transform((v) => v.toUpperCase()),
   dateOfBirth: isoDate,
@@ -19,12 +20,12 @@ export const statusQuery = z.object({
 /** Nothing personal: the state, the next step in plain words, the due date. */
 export const statusResponse = z
   .object({
-    reference: z.string().max(32),
+    reference: outText(32),
     type: documentationTypeSchema,
     state: documentationStateSchema,
-    status: z.string().max(100),
-    nextStep: z.string().max(500),
-    dueDate: isoDate
+    status: outText(100),
+    nextStep: outText(500),
+    dueDate: isoDateOut
       .nullable()
       .meta({ description: 'The statutory due day in the consulate’s calendar, while unresolved.' }),
     language: z.enum(['en', 'es']),
@@ -33,9 +34,7 @@ export const statusResponse = z
   .meta({ id: 'KioskRequestStatus' });
 
 export const walkInBody = z.object({ service: serviceSchema }).strict();
-export const walkInResponse = ticketSchema
-  .extend({ waitingAhead: z.number().int().meta({ format: 'int32' }) })
-  .meta({ id: 'WalkInTicket' });
+export const walkInResponse = ticketSchema.extend({ waitingAhead: int32() }).meta({ id: 'WalkInTicket' });
 
 export const kioskAppointmentsQuery = z.object({
   date: isoDate.optional().meta({ description: 'Local date at the consulate; default today.' }),
@@ -44,19 +43,16 @@ export const kioskAppointmentsQuery = z.object({
 /** Only what a lobby may show: no names, CURP, contact or date of birth. */
 export const kioskAppointmentsResponse = z
   .object({
-    date: isoDate,
+    date: isoDateOut,
     data: z
       .array(
         z
           .object({
-            time: z.string().max(5).meta({ description: 'Local time, HH:MM.' }),
+            time: outText(5).meta({ description: 'Local time, HH:MM.' }),
             service: serviceSchema,
-            confirmationCode: z.string().length(8),
+            confirmationCode: outText(8, 8),
             state: z.enum(['booked', 'checked_in', 'served', 'no_show', 'cancelled']),
-            initials: z
-              .string()
-              .max(40)
-              .meta({ examples: ['M. J. N. G.'] }),
+            initials: outText(40).meta({ examples: ['M. J. N. G.'] }),
           })
           .strict(),
       )
@@ -72,6 +68,7 @@ export const checkInBody = z
       .trim()
       .min(4)
       .max(12)
+      .regex(/^[A-Za-z0-9]+$/, 'must be the confirmation code of an appointment, e.g. K7QX3MTP')
       .transform((v) => v.toUpperCase()),
     dateOfBirth: isoDate,
   })
@@ -81,8 +78,8 @@ export const checkInResponse = z
   .object({
     ticket: ticketSchema,
     appointment: z.object({
-      time: z.string().max(5),
-      utcOffset: z.string().max(6),
+      time: outText(5),
+      utcOffset: outText(6),
       service: serviceSchema,
       state: z.literal('checked_in'),
     }),

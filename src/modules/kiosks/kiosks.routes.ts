@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf } from '../../lib/etag.ts';
 import { idParams, problemResponses } from '../../lib/schemas.ts';
 import {
@@ -31,10 +32,7 @@ export const kiosksRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: kioskSecretResponse, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const created = await service.register(staffContext(request), request.body);
-      return reply.code(201).header('location', `/v1/kiosks/${created.kioskId}`).send(created);
-    },
+    async (request, reply) => sendAnswer(reply, await service.register(staffContext(request), request.body)),
   );
 
   app.get(

@@ -1,25 +1,25 @@
 import { z } from 'zod';
-import { cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import { cursorQuery, int32, isoDateTimeOut, limitQuery, listOf, outText, text, uuid } from '../../lib/schemas.ts';
 
 export const kioskSchema = z
   .object({
     id: uuid,
     consulateId: uuid,
-    name: z.string().max(100),
-    location: z.string().max(200).nullable(),
+    name: outText(100),
+    location: outText(200).nullable(),
     enabled: z.boolean(),
-    disabledAt: isoDateTime.nullable(),
-    lastSeenAt: isoDateTime.nullable(),
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    disabledAt: isoDateTimeOut.nullable(),
+    lastSeenAt: isoDateTimeOut.nullable(),
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'Kiosk' });
 
 export const registerKioskBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
-    location: z.string().trim().max(200).optional(),
+    name: text(100, { min: 1 }),
+    location: text(200).optional(),
     consulateId: uuid.optional().meta({ description: 'Admins name the consulate; supervisors register at their own.' }),
   })
   .strict();
@@ -27,7 +27,7 @@ export const registerKioskBody = z
 export const kioskSecretResponse = z
   .object({
     kioskId: uuid,
-    secret: z.string().max(100).meta({ description: 'Shown once. Store it in the device; it is kept only as a hash.' }),
+    secret: outText(100).meta({ description: 'Shown once. Store it in the device; it is kept only as a hash.' }),
     kiosk: kioskSchema,
   })
   .meta({ id: 'KioskSecret' });
@@ -35,11 +35,20 @@ export const kioskSecretResponse = z
 export const kioskListQuery = z.object({ limit: limitQuery, cursor: cursorQuery, consulateId: uuid.optional() });
 export const kioskListResponse = listOf(kioskSchema);
 
-export const kioskTokenBody = z.object({ kioskId: uuid, secret: z.string().min(20).max(100) }).strict();
+export const kioskTokenBody = z
+  .object({
+    kioskId: uuid,
+    secret: z
+      .string()
+      .min(20)
+      .max(100)
+      .regex(/^[A-Za-z0-9_-]+$/, 'is not a kiosk secret issued by this service'),
+  })
+  .strict();
 export const kioskTokenResponse = z
   .object({
-    accessToken: z.string().max(2000),
+    accessToken: outText(2000),
     tokenType: z.literal('Bearer'),
-    expiresIn: z.number().int().meta({ format: 'int32', description: 'Seconds.' }),
+    expiresIn: int32().meta({ description: 'Seconds.' }),
   })
   .meta({ id: 'KioskToken' });

@@ -1,13 +1,14 @@
 import type { JWT } from '@fastify/jwt';
 import type { AppConfig } from '../../config/env.ts';
 import type { PrismaClient } from '../../db/client.ts';
+import { created, writeTransaction } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { NotFoundError, PreconditionFailedError, UnauthorizedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { randomToken, safeEqual, sha256 } from '../../lib/tokens.ts';
-import type { KioskTokenClaims } from '../../plugins/auth.ts';
+import { KIOSK_AUDIENCE, type KioskTokenClaims } from '../../plugins/auth.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 
 const kioskSelect = {
@@ -54,7 +55,7 @@ export class KiosksService {
     assertCan(ctx.actor, 'kiosks:manage');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const secret = newSecret();
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const consulate = await tx.consulate.findUnique({ where: { id: consulateId }, select: { id: true } });
       if (!consulate) throw new NotFoundError('Consulate');
       const row = await tx.kiosk.create({
@@ -74,7 +75,7 @@ export class KiosksService {
         consulateId,
         changedFields: ['name', 'location', 'secret'],
       });
-      return { kioskId: row.id, secret, kiosk: toKioskJson(row) };
+      return created({ kioskId: row.id, secret, kiosk: toKioskJson(row) }, { location: `/v1/kiosks/${row.id}` });
     });
   }
 
@@ -157,7 +158,7 @@ export class KiosksService {
     const claims: KioskTokenClaims = { kind: 'kiosk', sub: kioskId, cid: kiosk.consulateId, sv: kiosk.secretVersion };
     await this.prisma.kiosk.update({ where: { id: kioskId }, data: { lastSeenAt: this.clock.now() } });
     return {
-      accessToken: this.jwt.sign(claims, { expiresIn: this.config.kioskTokenTtlSeconds }),
+      accessToken: this.jwt.sign(claims, { expiresIn: this.config.kioskTokenTtlSeconds, aud: KIOSK_AUDIENCE }),
       tokenType: 'Bearer' as const,
       expiresIn: this.config.kioskTokenTtlSeconds,
     };

@@ -11,6 +11,7 @@ export const mobileVisitFilterSchema = z.object({
   state: oneOrMore(MOBILE_VISIT_STATES),
   hostState: z
     .string()
+    .max(2)
     .regex(/^[A-Z]{2}$/, 'must be a two-letter US state code, e.g. CA')
     .optional(),
   from: isoDate.optional().meta({ description: 'Visits with a day on or after this date.' }),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import { appointmentSchema } from '../appointments/appointments.schemas.ts';
@@ -46,14 +47,7 @@ export const mobileVisitsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: mobileVisitSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const visit = await service.create(staffContext(request), request.body);
-      return reply
-        .code(201)
-        .header('etag', etagOf(visit.version))
-        .header('location', `/v1/mobile-visits/${visit.id}`)
-        .send(visit);
-    },
+    async (request, reply) => sendAnswer(reply, await service.create(staffContext(request), request.body)),
   );
 
   app.get(

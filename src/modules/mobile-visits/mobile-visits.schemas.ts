@@ -4,9 +4,12 @@ import {
   cursorQuery,
   int32,
   isoDate,
-  isoDateTime,
+  isoDateOut,
+  isoDateTimeOut,
   limitQuery,
   listOf,
+  outText,
+  text,
   timeZone,
   usState,
   uuid,
@@ -53,10 +56,10 @@ function checkServices(services: string[] | undefined, ctx: z.RefinementCtx) {
 }
 
 const descriptive = {
-  hostCity: z.string().trim().min(1).max(100),
+  hostCity: text(100, { min: 1 }),
   hostState: usState,
-  venue: z.string().trim().min(1).max(200).meta({ description: 'E.g. a parish hall or community centre.' }),
-  address: z.string().trim().min(1).max(300),
+  venue: text(200, { min: 1 }).meta({ description: 'E.g. a parish hall or community centre.' }),
+  address: text(300, { min: 1 }),
 };
 
 export const createMobileVisitBody = z
@@ -100,7 +103,7 @@ export const updateMobileVisitBody = z
 export const visitTransitionBody = z
   .object({
     to: mobileVisitStateSchema,
-    reason: z.string().trim().min(1).max(2000).optional().meta({ description: 'Required for cancelled.' }),
+    reason: text(2000, { min: 1 }).optional().meta({ description: 'Required for cancelled.' }),
   })
   .strict();
 
@@ -125,46 +128,44 @@ export const mobileVisitSchema = z
   .object({
     id: uuid,
     consulateId: uuid,
-    hostCity: z.string().max(100),
-    hostState: z.string().length(2),
-    venue: z.string().max(200),
-    address: z.string().max(300),
-    timeZone: z.string().max(64),
+    hostCity: outText(100),
+    hostState: outText(2, 2),
+    venue: outText(200),
+    address: outText(300),
+    timeZone: outText(64),
     days: z
       .array(
         z.object({
-          date: isoDate,
-          opens: z.string().length(5),
-          closes: z.string().length(5),
-          opensAt: isoDateTime.meta({ description: 'The opening instant (UTC).' }),
-          closesAt: isoDateTime.meta({ description: 'The closing instant (UTC).' }),
+          date: isoDateOut,
+          opens: outText(5, 5),
+          closes: outText(5, 5),
+          opensAt: isoDateTimeOut.meta({ description: 'The opening instant (UTC).' }),
+          closesAt: isoDateTimeOut.meta({ description: 'The closing instant (UTC).' }),
         }),
       )
       .max(31),
     services: z.array(serviceSchema).max(SERVICES.length),
-    slotMinutes: z.number().int().meta({ format: 'int32' }),
-    capacityPerSlot: z.number().int().meta({ format: 'int32' }),
+    slotMinutes: int32(),
+    capacityPerSlot: int32(),
     state: mobileVisitStateSchema,
-    firstDay: isoDate,
-    lastDay: isoDate,
-    cancelledAt: isoDateTime.nullable(),
-    cancelledReason: z.string().max(2000).nullable(),
-    completedAt: isoDateTime.nullable(),
+    firstDay: isoDateOut,
+    lastDay: isoDateOut,
+    cancelledAt: isoDateTimeOut.nullable(),
+    cancelledReason: outText(2000).nullable(),
+    completedAt: isoDateTimeOut.nullable(),
     attendance: z
-      .array(
-        z.object({ date: isoDate, service: serviceSchema, peopleServed: z.number().int().meta({ format: 'int32' }) }),
-      )
+      .array(z.object({ date: isoDateOut, service: serviceSchema, peopleServed: int32() }))
       .max(31 * SERVICES.length)
       .meta({ description: 'People served, per day and service, as reported.' }),
     peopleServed: z
-      .array(z.object({ service: serviceSchema, peopleServed: z.number().int().meta({ format: 'int32' }) }))
+      .array(z.object({ service: serviceSchema, peopleServed: int32() }))
       .max(SERVICES.length)
       .meta({ description: 'Totals per service over the visit’s days.' }),
-    totalPeopleServed: z.number().int().meta({ format: 'int32' }),
+    totalPeopleServed: int32(),
     allowedTransitions: z.array(mobileVisitStateSchema).max(MOBILE_VISIT_STATES.length),
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'MobileVisit' });
 

@@ -1,11 +1,13 @@
 import { mobileVisitWhere } from './mobile-visits.filters.ts';
 import type { z } from 'zod';
 import type { PrismaClient, Tx } from '../../db/client.ts';
+import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { ConsularService } from '../../generated/prisma/enums.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { etagOf } from '../../lib/etag.ts';
 import {
   BadRequestError,
   ConflictError,
@@ -126,7 +128,7 @@ export class MobileVisitsService {
     private readonly clock: Clock,
   ) {}
 
-  async create(ctx: RequestContext, input: CreateInput): Promise<VisitJson> {
+  async create(ctx: RequestContext, input: CreateInput): Promise<Answer<VisitJson>> {
     assertCan(ctx.actor, 'mobile_visits:write');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const consulate = await this.prisma.consulate.findUnique({
@@ -140,7 +142,7 @@ export class MobileVisitsService {
       ...serviceProblems(input.services, consulate.services),
     ]);
     const { consulateId: _ignored, days, ...fields } = input;
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const row = await tx.mobileVisit.create({
         data: {
           ...fields,
@@ -159,7 +161,7 @@ export class MobileVisitsService {
         changedFields: Object.keys(input).filter((k) => k !== 'consulateId'),
         details: { days: days.length, hostState: input.hostState },
       });
-      return toVisitJson(row);
+      return created(toVisitJson(row), { etag: etagOf(row.version), location: `/v1/mobile-visits/${row.id}` });
     });
   }
 
@@ -181,7 +183,7 @@ export class MobileVisitsService {
         mobileVisitWhere(input),
         afterCursor(input.cursor, [
           { field: 'firstDay', order: 'asc', kind: 'date' },
-          { field: 'id', order: 'asc', kind: 'string' },
+          { field: 'id', order: 'asc', kind: 'uuid' },
         ]),
       ],
     };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import {
@@ -48,14 +49,7 @@ export const personsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: personSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const person = await service.create(staffContext(request), request.body);
-      return reply
-        .code(201)
-        .header('etag', etagOf(person.version))
-        .header('location', `/v1/persons/${person.id}`)
-        .send(person);
-    },
+    async (request, reply) => sendAnswer(reply, await service.create(staffContext(request), request.body)),
   );
 
   app.get(

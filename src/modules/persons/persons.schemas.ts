@@ -1,25 +1,50 @@
 import { z } from 'zod';
 import { curpBirthDate, curpProblem } from '../../lib/curp.ts';
 import { isCountryCode, MX_SUBDIVISIONS } from '../../lib/geo.ts';
-import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, usState, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  DATE_RANGE,
+  int32,
+  isoDate,
+  isoDateOut,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  usState,
+  uuid,
+} from '../../lib/schemas.ts';
 
 export const genderMarkerSchema = z.enum(['F', 'M', 'X']).meta({ description: 'F, M or X (non-binary).' });
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-export const pastDate = isoDate.refine((d) => d <= today(), 'must not be in the future');
+/** A date of birth: a real day from 1900-01-01 to today (a future one is the usual typo, so it says so first). */
+export const pastDate = z.iso
+  .date()
+  .max(10)
+  .refine((d) => d <= today(), 'must not be in the future')
+  .refine((d) => d >= DATE_RANGE.min, `must not be before ${DATE_RANGE.min}`)
+  .meta({ description: `From ${DATE_RANGE.min} to today.` });
 
-export const nameField = z.string().trim().min(1).max(120);
+export const nameField = text(120, { min: 1 });
 
 export const countryCode = z
   .string()
+  .max(2)
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. MX')
   .refine(isCountryCode, 'is not an ISO 3166-1 country code');
 
 export const placeOfBirthSchema = z
   .object({
     country: countryCode,
-    subdivision: z.string().max(6).optional().meta({ description: 'ISO 3166-2; required for Mexico, e.g. MX-JAL.' }),
+    subdivision: z
+      .string()
+      .max(6)
+      .regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code, e.g. MX-JAL')
+      .optional()
+      .meta({ description: 'ISO 3166-2; required for Mexico, e.g. MX-JAL.' }),
   })
   .strict()
   .superRefine((place, ctx) => {
@@ -48,17 +73,22 @@ export const placeOfBirthSchema = z
 
 export const usAddressSchema = z
   .object({
-    line1: z.string().trim().min(1).max(200),
-    line2: z.string().trim().max(200).optional(),
-    city: z.string().trim().min(1).max(100),
+    line1: text(200, { min: 1 }),
+    line2: text(200).optional(),
+    city: text(100, { min: 1 }),
     state: usState,
-    postalCode: z.string().regex(/^\d{5}(-\d{4})?$/, 'must be a US ZIP code, e.g. 90057'),
+    postalCode: z
+      .string()
+      .max(10)
+      .regex(/^\d{5}(-\d{4})?$/, 'must be a US ZIP code, e.g. 90057'),
   })
   .strict();
 
 export const curpSchema = z
   .string()
   .trim()
+  .max(18)
+  .regex(/^[A-Za-z0-9]+$/, 'must be an 18-character CURP, e.g. GOMA900517MJCRRN05')
   .transform((v) => v.toUpperCase())
   .superRefine((curp, ctx) => {
     const problem = curpProblem(curp);
@@ -68,6 +98,7 @@ export const curpSchema = z
 const phone = z
   .string()
   .trim()
+  .max(40)
   .regex(/^\+?[0-9 ().-]{7,40}$/, 'must be a phone number');
 
 const personFields = {
@@ -119,27 +150,27 @@ export const personSchema = z
   .object({
     id: uuid,
     consulateId: uuid,
-    givenNames: z.string().max(120),
-    firstSurname: z.string().max(120),
-    secondSurname: z.string().max(120).nullable(),
-    dateOfBirth: isoDate,
-    placeOfBirth: z.object({ country: z.string().length(2), subdivision: z.string().max(6).nullable() }),
-    curp: z.string().length(18).nullable(),
+    givenNames: outText(120),
+    firstSurname: outText(120),
+    secondSurname: outText(120).nullable(),
+    dateOfBirth: isoDateOut,
+    placeOfBirth: z.object({ country: outText(2, 2), subdivision: outText(6).nullable() }),
+    curp: outText(18, 18).nullable(),
     genderMarker: genderMarkerSchema,
-    email: z.string().max(254).nullable(),
-    phone: z.string().max(40).nullable(),
+    email: outText(254).nullable(),
+    phone: outText(40).nullable(),
     address: z
       .object({
-        line1: z.string().max(200),
-        line2: z.string().max(200).nullable(),
-        city: z.string().max(100),
-        state: z.string().length(2),
-        postalCode: z.string().max(10),
+        line1: outText(200),
+        line2: outText(200).nullable(),
+        city: outText(100),
+        state: outText(2, 2),
+        postalCode: outText(10),
       })
       .nullable(),
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'Person' });
 
@@ -151,13 +182,10 @@ export const personListQuery = z.object({
     .string()
     .trim()
     .max(18)
+    .regex(/^[A-Za-z0-9]*$/, 'must be a CURP or its beginning (letters and digits)')
     .transform((v) => v.toUpperCase())
     .optional(),
-  name: z
-    .string()
-    .trim()
-    .min(2)
-    .max(200)
+  name: text(200, { min: 2 })
     .optional()
     .meta({ description: 'Words of the name, in any order; case and accents ignored ("nunez" finds "NÚÑEZ").' }),
   dateOfBirth: isoDate.optional(),
@@ -171,12 +199,12 @@ export const sealedIdentitySchema = z
     identities: z
       .array(
         z.object({
-          givenNames: z.string().max(120),
-          firstSurname: z.string().max(120),
-          secondSurname: z.string().max(120).nullable(),
+          givenNames: outText(120),
+          firstSurname: outText(120),
+          secondSurname: outText(120).nullable(),
           genderMarker: genderMarkerSchema,
           documentationRequestId: uuid,
-          sealedAt: isoDateTime,
+          sealedAt: isoDateTimeOut,
         }),
       )
       .max(20),

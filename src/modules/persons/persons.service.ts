@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { dateOf, dateValue } from '../../lib/calendar.ts';
 import type { PrismaClient } from '../../db/client.ts';
+import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
+import { etagOf } from '../../lib/etag.ts';
 import { BadRequestError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { foldText, nameSearchKey } from '../../lib/text.ts';
@@ -77,11 +79,11 @@ function columns(input: UpdateInput): Prisma.PersonUncheckedUpdateManyInput {
 export class PersonsService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(ctx: RequestContext, input: CreateInput): Promise<PersonJson> {
+  async create(ctx: RequestContext, input: CreateInput): Promise<Answer<PersonJson>> {
     assertCan(ctx.actor, 'persons:write');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const { consulateId: _ignored, ...fields } = input;
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const consulate = await tx.consulate.findUnique({ where: { id: consulateId }, select: { id: true } });
       if (!consulate) throw new NotFoundError('Consulate');
       const data = columns(fields);
@@ -97,7 +99,7 @@ export class PersonsService {
         consulateId,
         changedFields: Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined),
       });
-      return toPersonJson(row);
+      return created(toPersonJson(row), { etag: etagOf(row.version), location: `/v1/persons/${row.id}` });
     });
   }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { dateRange, oneOrMore } from '../../lib/filters.ts';
-import { booleanQuery, isoDate, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { booleanQuery, isoDate, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
 import { instantRange } from '../documentation-requests/documentation-requests.filters.ts';
 import {
   ACTIVE_STATES,
@@ -20,7 +20,7 @@ export const caseFilterSchema = z.object({
   state: oneOrMore(PROTECTION_STATES),
   category: oneOrMore(PROTECTION_CATEGORIES),
   priority: oneOrMore(PROTECTION_PRIORITIES),
-  assignedToId: z.union([uuid, z.literal('none')]).optional(),
+  assignedToId: uuidOrNone.optional(),
   confidential: booleanQuery,
   escalated: booleanQuery,
   active: booleanQuery.meta({ description: 'true: open, in_progress, referred or reopened.' }),
@@ -39,7 +39,7 @@ export const caseFilterSchema = z.object({
   openedDateTo: isoDate.optional(),
   closedDateFrom: isoDate.optional(),
   closedDateTo: isoDate.optional(),
-  q: z.string().trim().min(2).max(200).optional().meta({ description: 'Text in the reference or the summary.' }),
+  q: text(200, { min: 2 }).optional().meta({ description: 'Text in the reference or the summary.' }),
 });
 
 export type CaseFilter = z.output<typeof caseFilterSchema>;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { type z } from 'zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import { idParams, ifMatchHeaders, paginationQuery, problemResponses } from '../../lib/schemas.ts';
 import {
@@ -52,14 +53,7 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: caseSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const created = await service.create(staffContext(request), request.body);
-      return reply
-        .code(201)
-        .header('etag', etagOf(created.version))
-        .header('location', `/v1/protection-cases/${created.id}`)
-        .send(created);
-    },
+    async (request, reply) => sendAnswer(reply, await service.create(staffContext(request), request.body)),
   );
 
   app.get(
@@ -202,7 +196,7 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await service.addNote(staffContext(request), request.params.id, request.body)),
+      sendAnswer(reply, await service.addNote(staffContext(request), request.params.id, request.body)),
   );
 
   app.get(
@@ -235,10 +229,8 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: referralSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const referral = await service.addReferral(staffContext(request), request.params.id, request.body);
-      return reply.code(201).header('etag', etagOf(referral.version)).send(referral);
-    },
+    async (request, reply) =>
+      sendAnswer(reply, await service.addReferral(staffContext(request), request.params.id, request.body)),
   );
 
   app.get(

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { cursorQuery, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  isoDateTime,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 import { caseFilterSchema } from './protection-cases.filters.ts';
 import {
   PROTECTION_CATEGORIES,
@@ -15,7 +25,7 @@ const referralKindSchema = z.enum(['legal_aid', 'shelter', 'medical', 'ngo', 'ot
 const referralStatusSchema = z.enum(REFERRAL_STATUSES);
 const noteKindSchema = z.enum(['contact', 'action', 'legal', 'consular_visit', 'internal', 'correction']);
 
-const reason = z.string().trim().min(1).max(2000);
+const reason = text(2000, { min: 1 });
 
 const consentSchema = z
   .object({
@@ -40,7 +50,7 @@ export const createCaseBody = z
       .boolean()
       .optional()
       .meta({ description: 'Default: true for gender_based_violence, human_trafficking and minor_unaccompanied.' }),
-    summary: z.string().trim().min(1).max(4000),
+    summary: text(4000, { min: 1 }),
     consent: consentSchema,
   })
   .strict();
@@ -50,7 +60,7 @@ export const updateCaseBody = z
     personId: uuid.optional(),
     category: categorySchema.optional(),
     priority: prioritySchema.optional(),
-    summary: z.string().trim().min(1).max(4000).optional(),
+    summary: text(4000, { min: 1 }).optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
@@ -72,7 +82,7 @@ export const transferBody = z.object({ consulateId: uuid, reason }).strict();
 export const escalateBody = z.object({ reason }).strict();
 export const noteBody = z
   .object({
-    body: z.string().trim().min(1).max(10_000),
+    body: text(10_000, { min: 1 }),
     kind: noteKindSchema,
     correctsNoteId: uuid.optional().meta({ description: 'Required for a correction: the note it corrects.' }),
   })
@@ -83,10 +93,10 @@ export const noteBody = z
   });
 export const referralBody = z
   .object({
-    organization: z.string().trim().min(1).max(200),
+    organization: text(200, { min: 1 }),
     kind: referralKindSchema,
-    contact: z.string().trim().max(300).optional(),
-    notes: z.string().trim().max(2000).optional(),
+    contact: text(300).optional(),
+    notes: text(2000).optional(),
   })
   .strict();
 export const referralUpdateBody = z.object({ status: referralStatusSchema }).strict();
@@ -95,42 +105,35 @@ export const referralParams = z.object({ id: uuid, referralId: uuid });
 export const caseSchema = z
   .object({
     id: uuid,
-    reference: z
-      .string()
-      .max(26)
-      .meta({ examples: ['LAX-P-2026-000123'] }),
+    reference: outText(26).meta({ examples: ['LAX-P-2026-000123'] }),
     consulateId: uuid,
     originConsulateId: uuid,
     personId: uuid.nullable(),
     category: categorySchema,
     priority: prioritySchema,
     confidential: z.boolean(),
-    summary: z.string().max(4000),
+    summary: outText(4000),
     consent: z.object({
       given: z.boolean(),
       givenBy: z.enum(['national', 'legal_guardian', 'next_of_kin']),
-      recordedAt: isoDateTime,
-      channel: z.string().max(20),
+      recordedAt: isoDateTimeOut,
+      channel: outText(20),
     }),
     state: caseStateSchema,
     assignedToId: uuid.nullable(),
     escalated: z.boolean(),
-    escalatedAt: isoDateTime.nullable(),
-    openedAt: isoDateTime,
-    firstActionDueAt: isoDateTime,
-    firstActionAt: isoDateTime.nullable(),
+    escalatedAt: isoDateTimeOut.nullable(),
+    openedAt: isoDateTimeOut,
+    firstActionDueAt: isoDateTimeOut,
+    firstActionAt: isoDateTimeOut.nullable(),
     overdue: z.boolean().meta({ description: 'The first action is still due and its time has passed.' }),
-    minutesLate: z
-      .number()
-      .int()
-      .nullable()
-      .meta({ format: 'int32', description: 'How late the first action is, when overdue.' }),
-    resolvedAt: isoDateTime.nullable(),
-    closedAt: isoDateTime.nullable(),
+    minutesLate: int32().nullable().meta({ description: 'How late the first action is, when overdue.' }),
+    resolvedAt: isoDateTimeOut.nullable(),
+    closedAt: isoDateTimeOut.nullable(),
     allowedTransitions: z.array(caseStateSchema).max(PROTECTION_STATES.length),
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'ProtectionCase' });
 
@@ -143,11 +146,11 @@ export const noteSchema = z
     id: uuid,
     caseId: uuid,
     kind: noteKindSchema,
-    body: z.string().max(10_000),
+    body: outText(10_000),
     correctsNoteId: uuid.nullable(),
     authorId: uuid,
-    authorRole: z.string().max(40),
-    createdAt: isoDateTime,
+    authorRole: outText(40),
+    createdAt: isoDateTimeOut,
   })
   .meta({ id: 'ProtectionNote' });
 export const noteListResponse = listOf(noteSchema);
@@ -156,15 +159,15 @@ export const referralSchema = z
   .object({
     id: uuid,
     caseId: uuid,
-    organization: z.string().max(200),
+    organization: outText(200),
     kind: referralKindSchema,
-    contact: z.string().max(300).nullable(),
-    notes: z.string().max(2000).nullable(),
+    contact: outText(300).nullable(),
+    notes: outText(2000).nullable(),
     status: referralStatusSchema,
     createdById: uuid,
-    version: z.number().int().meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    version: int32(),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'ProtectionReferral' });
 export const referralListResponse = z.object({ data: z.array(referralSchema).max(1000) });
@@ -181,11 +184,11 @@ export const historySchema = z
           fromConsulateId: uuid.nullable(),
           toConsulateId: uuid.nullable(),
           consulateId: uuid,
-          reason: z.string().max(2000).nullable(),
+          reason: outText(2000).nullable(),
           actorId: uuid,
-          actorRole: z.string().max(40),
-          details: z.record(z.string().max(80), z.unknown()).nullable(),
-          at: isoDateTime,
+          actorRole: outText(40),
+          details: z.record(outText(80), z.unknown()).nullable(),
+          at: isoDateTimeOut,
         }),
       )
       .max(10_000),

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
 import type { PrismaClient, Tx } from '../../db/client.ts';
+import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { localDate } from '../../lib/calendar.ts';
+import { etagOf } from '../../lib/etag.ts';
 import type { Clock } from '../../lib/clock.ts';
 import {
   BadRequestError,
@@ -106,7 +108,7 @@ export class ProtectionCasesService {
     return new Date(openedAt.getTime() + this.config.protectionFirstActionHours[priority] * HOUR);
   }
 
-  async create(ctx: RequestContext, input: CreateInput): Promise<CaseJson> {
+  async create(ctx: RequestContext, input: CreateInput): Promise<Answer<CaseJson>> {
     assertCan(ctx.actor, 'protection:write');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const confidentialByDefault = CONFIDENTIAL_BY_DEFAULT.has(input.category);
@@ -117,7 +119,7 @@ export class ProtectionCasesService {
       );
     }
     const now = this.clock.now();
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const consulate = await tx.consulate.findUnique({
         where: { id: consulateId },
         select: { code: true, timeZone: true },
@@ -129,7 +131,7 @@ export class ProtectionCasesService {
       }
       const year = Number(localDate(now, consulate.timeZone).slice(0, 4));
       const sequence = await nextInSeries(tx, consulateId, 'P', year);
-      const created = await tx.protectionCase.create({
+      const opened = await tx.protectionCase.create({
         data: {
           reference: formatReference(consulate.code, year, sequence, 'P'),
           consulateId,
@@ -148,16 +150,19 @@ export class ProtectionCasesService {
         },
         select: caseSelect,
       });
-      await appendCaseEvent(tx, ctx, { caseId: created.id, consulateId, kind: 'transition', toState: 'open', at: now });
+      await appendCaseEvent(tx, ctx, { caseId: opened.id, consulateId, kind: 'transition', toState: 'open', at: now });
       await recordAudit(tx, ctx, {
         action: 'protection_case.create',
         entityType: 'protection_case',
-        entityId: created.id,
+        entityId: opened.id,
         consulateId,
         changedFields: Object.keys(input).filter((k) => k !== 'consulateId'),
-        details: { category: created.category, priority: created.priority, confidential: created.confidential },
+        details: { category: opened.category, priority: opened.priority, confidential: opened.confidential },
       });
-      return toCaseJson(created, now);
+      return created(toCaseJson(opened, now), {
+        etag: etagOf(opened.version),
+        location: `/v1/protection-cases/${opened.id}`,
+      });
     });
   }
 
@@ -188,7 +193,7 @@ export class ProtectionCasesService {
       byLateness
         ? [
             { field: 'firstActionDueAt', order: 'asc', kind: 'instant' },
-            { field: 'id', order: 'asc', kind: 'string' },
+            { field: 'id', order: 'asc', kind: 'uuid' },
           ]
         : createdDesc('openedAt'),
     );
@@ -442,7 +447,7 @@ export class ProtectionCasesService {
   async addNote(ctx: RequestContext, id: string, input: NoteInput) {
     assertCan(ctx.actor, 'protection:write');
     const now = this.clock.now();
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (input.correctsNoteId) {
         const corrected = await tx.protectionNote.findFirst({
@@ -478,7 +483,7 @@ export class ProtectionCasesService {
         changedFields: ['notes', ...(current.firstActionAt === null ? ['firstActionAt'] : [])],
         details: { noteId: note.id, kind: note.kind },
       });
-      return { ...note, createdAt: note.createdAt.toISOString() };
+      return created({ ...note, createdAt: note.createdAt.toISOString() });
     });
   }
 
@@ -507,7 +512,7 @@ export class ProtectionCasesService {
   async addReferral(ctx: RequestContext, id: string, input: ReferralInput) {
     assertCan(ctx.actor, 'protection:write');
     const now = this.clock.now();
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (current.state === 'closed')
         throw new ConflictError('A closed case takes no referrals: reopen it first.', 'case-closed');
@@ -531,7 +536,7 @@ export class ProtectionCasesService {
         changedFields: Object.keys(input),
         details: { referralId: referral.id, kind: referral.kind },
       });
-      return toReferralJson(referral);
+      return created(toReferralJson(referral), { etag: etagOf(referral.version) });
     });
   }
 

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { cursorQuery, isoDate, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import {
+  cursorQuery,
+  int32,
+  isoDateOut,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 import { ticketFilterSchema } from './queue.filters.ts';
 import { serviceSchema } from '../consulates/consulates.schemas.ts';
 
@@ -9,27 +19,24 @@ export const ticketSchema = z
   .object({
     id: uuid,
     consulateId: uuid,
-    date: isoDate,
-    ticket: z
-      .string()
-      .max(12)
-      .meta({ examples: ['P-014'] }),
+    date: isoDateOut,
+    ticket: outText(12).meta({ examples: ['P-014'] }),
     service: serviceSchema,
     source: z.enum(['walk_in', 'appointment']),
     appointmentId: uuid.nullable().meta({ description: 'The appointment checked in with this ticket.' }),
     state: ticketStateSchema,
-    counter: z.string().max(20).nullable(),
-    issuedAt: isoDateTime,
-    calledAt: isoDateTime.nullable(),
-    finishedAt: isoDateTime.nullable(),
-    version: z.number().int().meta({ format: 'int32' }),
+    counter: outText(20).nullable(),
+    issuedAt: isoDateTimeOut,
+    calledAt: isoDateTimeOut.nullable(),
+    finishedAt: isoDateTimeOut.nullable(),
+    version: int32(),
   })
   .meta({ id: 'QueueTicket' });
 
 export const callNextBody = z
   .object({
     service: serviceSchema,
-    counter: z.string().trim().min(1).max(20).meta({ description: 'Where the national should go, e.g. "Window 3".' }),
+    counter: text(20, { min: 1 }).meta({ description: 'Where the national should go, e.g. "Window 3".' }),
     consulateId: uuid.optional().meta({ description: 'Admins name the consulate.' }),
   })
   .strict();
@@ -43,13 +50,13 @@ export const queueListResponse = listOf(ticketSchema);
 /** The lobby board: ticket numbers only. */
 export const boardSchema = z
   .object({
-    date: isoDate,
+    date: isoDateOut,
     services: z
       .array(
         z.object({
           service: serviceSchema,
-          waiting: z.array(z.string().max(12)).max(10_000),
-          called: z.array(z.object({ ticket: z.string().max(12), counter: z.string().max(20) })).max(100),
+          waiting: z.array(outText(12)).max(10_000),
+          called: z.array(z.object({ ticket: outText(12), counter: outText(20) })).max(100),
         }),
       )
       .max(20),

@@ -1,4 +1,5 @@
 import type { PrismaClient, Tx } from '../../db/client.ts';
+import { created, writeTransaction } from '../../db/transaction.ts';
 import type { ConsularService, Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, targetConsulate, consulateScope, type Actor, type RequestContext } from '../../lib/access.ts';
 import { dateOf, dateValue, localDate } from '../../lib/calendar.ts';
@@ -127,7 +128,7 @@ export class QueueService {
       throw new ConflictError(`This consulate does not offer ${service} at its office.`, 'service-not-offered');
     }
     const now = this.clock.now();
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const row = await issueTicket(tx, ctx, {
         consulateId,
         date,
@@ -139,7 +140,7 @@ export class QueueService {
       const waitingAhead = await tx.queueTicket.count({
         where: { consulateId, localDate: dateValue(date), service, state: 'waiting', number: { lt: row.number } },
       });
-      return { ...toTicketJson(row), waitingAhead };
+      return created({ ...toTicketJson(row), waitingAhead });
     });
   }
 
@@ -183,7 +184,7 @@ export class QueueService {
     const after = afterCursor(rawCursor, [
       { field: 'issuedAt', order: 'asc', kind: 'instant' },
       { field: 'number', order: 'asc', kind: 'number' },
-      { field: 'id', order: 'asc', kind: 'string' },
+      { field: 'id', order: 'asc', kind: 'uuid' },
     ]);
     const rows = await this.prisma.queueTicket.findMany({
       where: { AND: [scope, ticketWhere(filter), after] },

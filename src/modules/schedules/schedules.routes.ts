@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { etagOf } from '../../lib/etag.ts';
-import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
+import { idParams, optionalIfMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import { scheduleBody, scheduleSchema } from './schedules.schemas.ts';
 import { SchedulesService } from './schedules.service.ts';
 
@@ -44,7 +44,7 @@ export const schedulesRoutes: FastifyPluginAsyncZod = async (app) => {
           'The whole schedule. Services must be among the consulate’s services. Send If-Match with the ETag of GET (“0” before the first schedule) to avoid overwriting a concurrent edit. Booked appointments keep their times.',
         security,
         params: idParams,
-        headers: ifMatchHeaders,
+        headers: optionalIfMatchHeaders,
         body: scheduleBody,
         response: { 200: scheduleSchema, ...problemResponses(400, 401, 403, 404, 412) },
       },

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { int32, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { int32, isoDateTimeOut, outText, uuid } from '../../lib/schemas.ts';
 import { minutesOf } from '../../lib/slots.ts';
 import { SERVICES, serviceSchema } from '../consulates/consulates.schemas.ts';
 
 /** A local wall time, `HH:MM` (00:00–23:59). */
 export const wallTime = z
   .string()
+  .max(5)
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM (00:00–23:59)')
   .meta({ examples: ['09:00'] });
 
@@ -75,12 +76,12 @@ export const scheduleBody = z
 export const scheduleSchema = z
   .object({
     consulateId: uuid,
-    timeZone: z.string().max(64).meta({ description: 'The consulate’s IANA zone: hours are local to it.' }),
+    timeZone: outText(64).meta({ description: 'The consulate’s IANA zone: hours are local to it.' }),
     configured: z.boolean().meta({ description: 'False until a supervisor or admin first sets the schedule.' }),
-    slotMinutes: z.number().int().nullable().meta({ format: 'int32' }),
+    slotMinutes: int32().nullable(),
     weeklyHours: z.array(weeklyHoursSchema).max(70),
     services: z.array(serviceCapacitySchema).max(SERVICES.length),
-    version: z.number().int().min(0).meta({ format: 'int32', description: '0 while not configured.' }),
-    updatedAt: isoDateTime.nullable(),
+    version: int32().meta({ description: '0 while not configured.' }),
+    updatedAt: isoDateTimeOut.nullable(),
   })
   .meta({ id: 'ConsulateSchedule' });

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staffContext } from '../../plugins/auth.ts';
+import { sendAnswer } from '../../plugins/idempotency.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import { idParams, ifMatchHeaders, problemResponses } from '../../lib/schemas.ts';
 import { createStaffBody, staffListQuery, staffListResponse, staffSchema, updateStaffBody } from './staff.schemas.ts';
@@ -42,14 +43,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: staffSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const staff = await service.create(staffContext(request), request.body);
-      return reply
-        .code(201)
-        .header('etag', etagOf(staff.version))
-        .header('location', `/v1/staff/${staff.id}`)
-        .send(staff);
-    },
+    async (request, reply) => sendAnswer(reply, await service.create(staffContext(request), request.body)),
   );
 
   app.get(

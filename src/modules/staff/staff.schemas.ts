@@ -1,29 +1,38 @@
 import { z } from 'zod';
 import { ROLES } from '../../lib/access.ts';
-import { booleanQuery, cursorQuery, email, isoDateTime, limitQuery, listOf, uuid } from '../../lib/schemas.ts';
+import {
+  booleanQuery,
+  cursorQuery,
+  email,
+  int32,
+  isoDateTimeOut,
+  limitQuery,
+  listOf,
+  outText,
+  text,
+  uuid,
+} from '../../lib/schemas.ts';
 
 export const roleSchema = z.enum(ROLES).meta({ id: 'StaffRole' });
 
-const password = z
-  .string()
+const password = text(256, { trim: false })
   .min(12, 'must be at least 12 characters')
-  .max(256, 'must be at most 256 characters')
   .meta({ description: 'At least 12 characters. Stored only as an argon2id hash.' });
 
-const fullName = z.string().trim().min(1).max(200);
+const fullName = text(200, { min: 1 });
 
 export const staffSchema = z
   .object({
     id: uuid,
-    email: z.string().max(254),
-    fullName: z.string().max(200),
+    email: outText(254),
+    fullName: outText(200),
     role: roleSchema,
     consulateId: uuid.nullable().meta({ description: 'Null for admin and auditor accounts.' }),
     active: z.boolean(),
-    lastLoginAt: isoDateTime.nullable(),
-    version: z.number().int().min(1).meta({ format: 'int32' }),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
+    lastLoginAt: isoDateTimeOut.nullable(),
+    version: int32(1),
+    createdAt: isoDateTimeOut,
+    updatedAt: isoDateTimeOut,
   })
   .meta({ id: 'Staff' });
 
@@ -56,7 +65,7 @@ export const staffListQuery = z.object({
   consulateId: uuid.optional(),
   role: roleSchema.optional(),
   active: booleanQuery,
-  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Text in the name or email.' }),
+  q: text(100, { min: 1 }).optional().meta({ description: 'Text in the name or email.' }),
 });
 
 export const staffListResponse = listOf(staffSchema);

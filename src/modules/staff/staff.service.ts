@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../db/client.ts';
+import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import {
   assertCan,
@@ -8,6 +9,7 @@ import {
   type Role,
   type StaffActor,
 } from '../../lib/access.ts';
+import { etagOf } from '../../lib/etag.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { hashPassword } from '../../lib/passwords.ts';
@@ -95,11 +97,11 @@ export class StaffService {
     return toStaffJson(await this.visible(ctx.actor, id));
   }
 
-  async create(ctx: RequestContext, input: CreateStaffInput): Promise<StaffJson> {
+  async create(ctx: RequestContext, input: CreateStaffInput): Promise<Answer<StaffJson>> {
     assertCan(ctx.actor, 'staff:write');
     const consulateId = await this.placement(ctx.actor, input.role, input.consulateId);
     const passwordHash = await hashPassword(input.password);
-    return this.prisma.$transaction(async (tx) => {
+    return writeTransaction(this.prisma, async (tx) => {
       const row = await insertStaff(tx, {
         email: input.email,
         fullName: input.fullName,
@@ -114,7 +116,7 @@ export class StaffService {
         consulateId: row.consulateId,
         changedFields: ['email', 'fullName', 'role', 'consulateId', 'password'],
       });
-      return toStaffJson(row);
+      return created(toStaffJson(row), { etag: etagOf(row.version), location: `/v1/staff/${row.id}` });
     });
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDate, isoDateTime, uuid } from '../../lib/schemas.ts';
+import { int32, isoDate, isoDateOut, isoDateTimeOut, outText, uuid } from '../../lib/schemas.ts';
 import { SERVICES } from '../consulates/consulates.schemas.ts';
 import { DOCUMENTATION_TYPES } from '../documentation-requests/documentation-requests.details.ts';
 import { DOCUMENTATION_STATES } from '../documentation-requests/documentation-requests.states.ts';
@@ -18,14 +18,13 @@ export const statsQuery = z
  * The list request — path and query of a list endpoint — that returns
  * exactly the records a figure counts (or sums), network totals included.
  */
-const drillDown = z
-  .string()
-  .max(2000)
-  .meta({ description: 'The list request that returns exactly the records behind the figure.' });
+const drillDown = outText(2000).meta({
+  description: 'The list request that returns exactly the records behind the figure.',
+});
 
 /** A count and the list that returns exactly its records. */
 export const countSchema = z
-  .object({ value: z.number().int().min(0).meta({ format: 'int32' }), drillDown })
+  .object({ value: int32(), drillDown })
   .meta({ id: 'StatCount' });
 
 const byKeys = <K extends readonly [string, ...string[]]>(keys: K, description: string) =>
@@ -118,7 +117,7 @@ export const protectionFiguresSchema = z.object({
 
 /** A sum (not a count of records) and the list of the records it adds up. */
 export const sumSchema = z
-  .object({ sum: z.number().int().min(0).meta({ format: 'int32' }), drillDown })
+  .object({ sum: int32(), drillDown })
   .meta({ id: 'StatSum' });
 
 export const serviceFiguresSchema = z.object({
@@ -149,16 +148,16 @@ export const figuresSchema = z
 
 const consulateRef = z.object({
   id: uuid,
-  code: z.string().max(8),
-  name: z.string().max(200),
-  timeZone: z.string().max(64),
+  code: outText(8),
+  name: outText(200),
+  timeZone: outText(64),
 });
 
 export const consulateStatsSchema = z
   .object({
     consulate: consulateRef,
-    period: z.object({ from: isoDate, to: isoDate, start: isoDateTime, end: isoDateTime }),
-    generatedAt: isoDateTime,
+    period: z.object({ from: isoDateOut, to: isoDateOut, start: isoDateTimeOut, end: isoDateTimeOut }),
+    generatedAt: isoDateTimeOut,
     figures: figuresSchema,
   })
   .meta({ id: 'ConsulateStats' });
@@ -166,9 +165,9 @@ export const consulateStatsSchema = z
 export const networkStatsSchema = z
   .object({
     period: z
-      .object({ from: isoDate, to: isoDate })
+      .object({ from: isoDateOut, to: isoDateOut })
       .meta({ description: 'Days in each consulate’s own local calendar.' }),
-    generatedAt: isoDateTime,
+    generatedAt: isoDateTimeOut,
     consulates: z.array(z.object({ consulate: consulateRef, figures: figuresSchema })).max(500),
     totals: figuresSchema,
   })
