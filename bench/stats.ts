@@ -38,6 +38,7 @@ import { hashPassword } from '../src/lib/passwords.ts';
 import { benchDatabase, fmt, median } from './lib.ts';
 
 const RUNS = 7;
+const WARMUP = 5;
 const FIXED_REQUESTS = 2000;
 const FIXED_CASES = 200;
 /** Around the target month, in UTC, so no generated row of the target consulate falls in it whatever its zone. */
@@ -186,9 +187,14 @@ export async function fill(url: string, requests: number): Promise<{ busiest: st
   return { busiest: busiest.consulate_id, code: busiest.code };
 }
 
-/** Median (and least, telling on a busy machine) of RUNS runs after a warm-up, in ms. */
+/**
+ * Median (and least, telling on a busy machine) of RUNS runs, in ms, after
+ * WARMUP runs: the first answers of a fresh process run cold code (a network
+ * answer builds some nine thousand figures), which a running API has long
+ * compiled.
+ */
 async function timeIt(run: () => Promise<unknown>): Promise<number & { min: number }> {
-  await run(); // warm-up
+  for (let i = 0; i < WARMUP; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
@@ -294,7 +300,7 @@ export async function benchStats(sizes: number[]): Promise<void> {
     results.push(await measure(size));
   }
   console.log(
-    `\n  period ${MONTH.from}..${MONTH.to}, median of ${RUNS} runs (ms); floors: an indexed count(*) of the month's requests`,
+    `\n  period ${MONTH.from}..${MONTH.to}, median of ${RUNS} runs after ${WARMUP} (ms); floors: an indexed count(*) of the month's requests`,
   );
   console.log(
     `    consulate floor: ${'SELECT count(*) FROM documentation_requests WHERE consulate_id = $1 AND submitted_at >= $2 AND submitted_at < $3'}`,
