@@ -6,6 +6,7 @@ import { fileRequest, move, walk } from './helpers/documentation.ts';
 import { registerKiosk } from './helpers/kiosk.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
 import { follow, rollupDrift, statsOf } from './helpers/stats.ts';
+import { percentilesCont } from '../src/modules/stats/stats.figures.ts';
 import { createConsulate } from './factories/consulates.ts';
 import { createPerson } from './factories/persons.ts';
 
@@ -390,5 +391,27 @@ describe('rollups', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('percentiles from histograms', () => {
+  it('equal PostgreSQL’s percentile_cont over the same values', async () => {
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    for (let i = 0; i < 40; i++) {
+      const values = Array.from({ length: 1 + next(30) }, () => next(45));
+      const histogram = new Map<number, number>();
+      for (const v of values) histogram.set(v, (histogram.get(v) ?? 0) + 1);
+      const [expected] = await t.prisma.$queryRaw<{ p50: number; p90: number; p25: number }[]>`
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY v) AS p90,
+               percentile_cont(0.25) WITHIN GROUP (ORDER BY v) AS p25
+        FROM unnest(${values}::int[]) AS v`;
+      expect(percentilesCont(histogram, [0.5, 0.9, 0.25]), values.join(',')).toEqual([
+        Number(expected!.p50),
+        Number(expected!.p90),
+        Number(expected!.p25),
+      ]);
+    }
+    expect(percentilesCont(new Map(), [0.5])).toEqual([null]);
   });
 });

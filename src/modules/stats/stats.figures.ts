@@ -168,29 +168,29 @@ export function aggregate(ids: readonly string[], raw: RawFigures) {
 }
 
 /**
- * `percentile_cont(p)` of a histogram (value → how many), exactly as
- * PostgreSQL computes it over the rows: linear interpolation between the
- * values at ranks floor and ceil of p·(N − 1). Null when empty.
+ * `percentile_cont(p)` of a histogram (value → how many) for each p, exactly
+ * as PostgreSQL computes it over the rows: linear interpolation between the
+ * values at ranks floor and ceil of p·(N − 1). Nulls when it is empty.
  */
-export function percentileCont(histogram: Map<number, number> | undefined, p: number): number | null {
-  if (!histogram || histogram.size === 0) return null;
+export function percentilesCont(histogram: Map<number, number> | undefined, ps: readonly number[]): (number | null)[] {
+  if (!histogram || histogram.size === 0) return ps.map(() => null);
   const values = [...histogram].sort((a, b) => a[0] - b[0]);
   const total = values.reduce((n, [, count]) => n + count, 0);
-  const position = p * (total - 1);
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  let seen = 0;
-  let low: number | undefined;
-  let high: number | undefined;
-  for (const [value, count] of values) {
-    seen += count;
-    if (low === undefined && lower < seen) low = value;
-    if (upper < seen) {
-      high = value;
-      break;
+  /** The value at 0-based rank `rank` of the sorted rows. */
+  const at = (rank: number) => {
+    let seen = 0;
+    for (const [value, count] of values) {
+      seen += count;
+      if (rank < seen) return value;
     }
-  }
-  return low! + (high! - low!) * (position - lower);
+    return values[values.length - 1]![0];
+  };
+  return ps.map((p) => {
+    const position = p * (total - 1);
+    const lower = Math.floor(position);
+    const low = at(lower);
+    return low + (at(Math.ceil(position)) - low) * (position - lower);
+  });
 }
 
 const tenth = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
@@ -246,14 +246,14 @@ export function figureTree(
   const resolvedIn = docs({ ...scope, resolvedDateFrom: from, resolvedDateTo: to });
   const issued = perType(a.issued, issuedIn);
   const turnaround = (type: (typeof DOCUMENTATION_TYPES)[number]) => {
-    const days = a.turnaroundDays.get(type);
-    const businessDays = a.turnaroundBusinessDays.get(type);
+    const [medianDays, p90Days] = percentilesCont(a.turnaroundDays.get(type), [0.5, 0.9]);
+    const [medianBusinessDays, p90BusinessDays] = percentilesCont(a.turnaroundBusinessDays.get(type), [0.5, 0.9]);
     return {
       population: issued[type],
-      medianDays: tenth(percentileCont(days, 0.5)),
-      p90Days: tenth(percentileCont(days, 0.9)),
-      medianBusinessDays: tenth(percentileCont(businessDays, 0.5)),
-      p90BusinessDays: tenth(percentileCont(businessDays, 0.9)),
+      medianDays: tenth(medianDays!),
+      p90Days: tenth(p90Days!),
+      medianBusinessDays: tenth(medianBusinessDays!),
+      p90BusinessDays: tenth(p90BusinessDays!),
     };
   };
   const backlog = docs({ ...scope, open: true });

@@ -23,9 +23,7 @@ const drillDown = outText(2000).meta({
 });
 
 /** A count and the list that returns exactly its records. */
-export const countSchema = z
-  .object({ value: int32(), drillDown })
-  .meta({ id: 'StatCount' });
+export const countSchema = z.object({ value: int32(), drillDown }).meta({ id: 'StatCount' });
 
 const byKeys = <K extends readonly [string, ...string[]]>(keys: K, description: string) =>
   z
@@ -116,9 +114,7 @@ export const protectionFiguresSchema = z.object({
 });
 
 /** A sum (not a count of records) and the list of the records it adds up. */
-export const sumSchema = z
-  .object({ sum: int32(), drillDown })
-  .meta({ id: 'StatSum' });
+export const sumSchema = z.object({ sum: int32(), drillDown }).meta({ id: 'StatSum' });
 
 export const serviceFiguresSchema = z.object({
   appointments: z.object({
