@@ -175,6 +175,20 @@ describe('multi-valued filters', () => {
   });
 });
 
+describe('the network’s default period', () => {
+  it('is the current month of the consulate furthest behind, the same days for all', async () => {
+    // 1 December in New York, still 30 November in Los Angeles.
+    clock.set('2026-12-01T06:00:00Z');
+    const network = await statsOf(t.app, admin, '/v1/stats/network');
+    expect(network.period).toEqual({ from: '2026-11-01', to: '2026-11-30' });
+    expect(network.totals.documentation.received.total.drillDown).toBe(
+      '/v1/documentation-requests?submittedDateFrom=2026-11-01&submittedDateTo=2026-11-30',
+    );
+    const east = await statsOf(t.app, admin, `/v1/stats/consulates/${ny.id}`);
+    expect(east.period).toMatchObject({ from: '2026-12-01', to: '2026-12-31' });
+  });
+});
+
 describe('backlog by age', () => {
   it('counts days to each consulate’s own today; the network total opens as one list', async () => {
     const nyDocs = await loginAs(t.app, t.prisma, 'documentation_officer', ny.id);
