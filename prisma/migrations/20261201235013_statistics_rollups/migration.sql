@@ -67,8 +67,6 @@ CREATE INDEX "documentation_turnaround_counts_consulate_id_month_type_day_idx" O
 -- CreateIndex
 CREATE INDEX "protection_monthly_counts_consulate_id_month_event_category_idx" ON "protection_monthly_counts"("consulate_id", "month", "event", "category", "priority", "first_action");
 
--- CreateIndex
-CREATE INDEX "documentation_requests_submitted_date_idx" ON "documentation_requests"("submitted_date");
 
 
 -- ===========================================================================
@@ -81,6 +79,19 @@ CREATE INDEX "documentation_requests_submitted_date_idx" ON "documentation_reque
 --    A BEFORE trigger sets them on insert and whenever the instant changes;
 --    a value written directly is overwritten (they are always derived).
 -- ===========================================================================
+
+-- Existing rows first (before the triggers and indexes below exist): the same
+-- dates, in each consulate's present zone.
+UPDATE documentation_requests r SET
+  submitted_date = (r.submitted_at AT TIME ZONE c.time_zone)::date,
+  issued_date = (r.issued_at AT TIME ZONE c.time_zone)::date,
+  resolved_date = (r.resolved_at AT TIME ZONE c.time_zone)::date,
+  cancelled_date = (r.cancelled_at AT TIME ZONE c.time_zone)::date
+FROM consulates c WHERE c.id = r.consulate_id;
+UPDATE protection_cases p SET
+  opened_date = (p.opened_at AT TIME ZONE c.time_zone)::date,
+  closed_date = (p.closed_at AT TIME ZONE c.time_zone)::date
+FROM consulates c WHERE c.id = p.consulate_id;
 
 CREATE FUNCTION documentation_requests_local_dates() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -140,22 +151,10 @@ CREATE TRIGGER protection_cases_local_dates_update
      OR OLD.closed_at IS DISTINCT FROM NEW.closed_at OR OLD.closed_date IS DISTINCT FROM NEW.closed_date)
   EXECUTE FUNCTION protection_cases_local_dates();
 
--- Existing rows: the same dates, in each consulate's present zone.
-UPDATE documentation_requests r SET
-  submitted_date = (r.submitted_at AT TIME ZONE c.time_zone)::date,
-  issued_date = (r.issued_at AT TIME ZONE c.time_zone)::date,
-  resolved_date = (r.resolved_at AT TIME ZONE c.time_zone)::date,
-  cancelled_date = (r.cancelled_at AT TIME ZONE c.time_zone)::date
-FROM consulates c WHERE c.id = r.consulate_id;
-UPDATE protection_cases p SET
-  opened_date = (p.opened_at AT TIME ZONE c.time_zone)::date,
-  closed_date = (p.closed_at AT TIME ZONE c.time_zone)::date
-FROM consulates c WHERE c.id = p.consulate_id;
-
 -- Indexes on the local dates, for the days of a period outside whole months
 -- (and the lists' date filters), each with what the counts read, so the
 -- counts read the index alone.
-DROP INDEX "documentation_requests_submitted_date_idx";
+-- (The schema's @@index([submittedDate]), with INCLUDE.)
 CREATE INDEX "documentation_requests_submitted_date_idx" ON "documentation_requests" (submitted_date)
   INCLUDE (consulate_id, type);
 CREATE INDEX "documentation_requests_issued_date" ON "documentation_requests" (consulate_id, issued_date)
