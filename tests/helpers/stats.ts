@@ -81,7 +81,8 @@ export async function rollupDrift(prisma: PrismaClient) {
       SELECT 'turnaround', concat_ws('|', consulate_id, month, type, days, business_days), sum(n)::int
       FROM documentation_turnaround_counts GROUP BY 1, 2 HAVING sum(n) <> 0
       UNION ALL
-      SELECT 'protection', concat_ws('|', consulate_id, month, event, category, priority, first_action), sum(n)::int
+      SELECT 'protection', concat_ws('|', consulate_id, month, event, coalesce(category::text, '-'),
+             coalesce(priority::text, '-'), coalesce(first_action::text, '-')), sum(n)::int
       FROM protection_monthly_counts GROUP BY 1, 2 HAVING sum(n) <> 0),
     counted AS (
       SELECT 'documentation' AS rollup,
@@ -94,7 +95,8 @@ export async function rollupDrift(prisma: PrismaClient) {
       FROM documentation_turnaround_by_day GROUP BY 1, 2
       UNION ALL
       SELECT 'protection',
-             concat_ws('|', consulate_id, date_trunc('month', day)::date, event, category, priority, first_action),
+             concat_ws('|', consulate_id, date_trunc('month', day)::date, event, coalesce(category::text, '-'),
+                       coalesce(priority::text, '-'), coalesce(first_action::text, '-')),
              sum(n)::int
       FROM protection_counts_by_day GROUP BY 1, 2)
     SELECT coalesce(k.rollup, c.rollup) AS rollup, coalesce(k.key, c.key) AS key, k.n AS kept, c.n AS counted

@@ -50,9 +50,9 @@ CREATE TABLE "protection_monthly_counts" (
     "consulate_id" UUID NOT NULL,
     "month" DATE NOT NULL,
     "event" "protection_count_event" NOT NULL,
-    "category" "protection_category" NOT NULL,
-    "priority" "protection_priority" NOT NULL,
-    "first_action" "first_action_status" NOT NULL,
+    "category" "protection_category",
+    "priority" "protection_priority",
+    "first_action" "first_action_status",
     "n" INTEGER NOT NULL,
 
     CONSTRAINT "protection_monthly_counts_pkey" PRIMARY KEY ("id")
@@ -180,8 +180,8 @@ CREATE INDEX "protection_cases_closed_date" ON "protection_cases" (consulate_id,
 --        cancelled   consulateId, cancelledDate, type, state = cancelled
 --        turnaround  consulateId, issuedDate, type, days, business days
 --      protection cases
---        opened      consulateId, openedDate, category, priority, first action
---        closed      consulateId, closedDate, category, priority, first action
+--        opened      consulateId, openedDate, and category, priority or first action
+--        closed      consulateId, closedDate, and category or priority
 --    A period's days outside whole months are read from these views (through
 --    the indexes above); its whole months from the monthly rollups below.
 -- ===========================================================================
@@ -216,16 +216,27 @@ CREATE VIEW documentation_turnaround_by_day AS
   FROM documentation_requests WHERE issued_date IS NOT NULL
   GROUP BY consulate_id, issued_date, type, coalesce(turnaround_days, -1), coalesce(turnaround_business_days, -1);
 
+-- Cases by one of category, priority or first action at a time (the others
+-- null): the figures never need them together, and apart they stay a few
+-- dozen keys per consulate and month.
 CREATE VIEW protection_counts_by_day AS
-  SELECT consulate_id, opened_date AS day, 'opened'::protection_count_event AS event, category, priority,
-         first_action_status(first_action_at, first_action_due_at) AS first_action, count(*)::integer AS n
-  FROM protection_cases WHERE opened_date IS NOT NULL
-  GROUP BY consulate_id, opened_date, category, priority, first_action_status(first_action_at, first_action_due_at)
+  SELECT consulate_id, opened_date AS day, 'opened'::protection_count_event AS event, category,
+         NULL::protection_priority AS priority, NULL::first_action_status AS first_action, count(*)::integer AS n
+  FROM protection_cases WHERE opened_date IS NOT NULL GROUP BY consulate_id, opened_date, category
   UNION ALL
-  SELECT consulate_id, closed_date, 'closed', category, priority,
-         first_action_status(first_action_at, first_action_due_at), count(*)::integer
-  FROM protection_cases WHERE closed_date IS NOT NULL
-  GROUP BY consulate_id, closed_date, category, priority, first_action_status(first_action_at, first_action_due_at);
+  SELECT consulate_id, opened_date, 'opened', NULL, priority, NULL, count(*)::integer
+  FROM protection_cases WHERE opened_date IS NOT NULL GROUP BY consulate_id, opened_date, priority
+  UNION ALL
+  SELECT consulate_id, opened_date, 'opened', NULL, NULL, first_action_status(first_action_at, first_action_due_at),
+         count(*)::integer
+  FROM protection_cases WHERE opened_date IS NOT NULL
+  GROUP BY consulate_id, opened_date, first_action_status(first_action_at, first_action_due_at)
+  UNION ALL
+  SELECT consulate_id, closed_date, 'closed', category, NULL, NULL, count(*)::integer
+  FROM protection_cases WHERE closed_date IS NOT NULL GROUP BY consulate_id, closed_date, category
+  UNION ALL
+  SELECT consulate_id, closed_date, 'closed', NULL, priority, NULL, count(*)::integer
+  FROM protection_cases WHERE closed_date IS NOT NULL GROUP BY consulate_id, closed_date, priority;
 
 -- ===========================================================================
 -- 3. Monthly rollups of the same counts, kept by triggers in the transaction
@@ -413,83 +424,185 @@ CREATE TRIGGER documentation_requests_count_cancelled_update AFTER UPDATE ON doc
     IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.cancelled_date), NEW.type, NEW.state = 'cancelled'))
   EXECUTE FUNCTION count_documentation_cancelled();
 
--- Protection cases: opened and closed, each with the first-action status.
+-- Protection cases: opened by category, by priority and by first action;
+-- closed by category and by priority — one row each (the other two null).
+ALTER TABLE protection_monthly_counts ADD CONSTRAINT protection_monthly_counts_one_dimension
+  CHECK (num_nonnulls(category, priority, first_action) = 1);
 
-CREATE FUNCTION count_protection_opened() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION count_protection_opened_category() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.opened_date IS NOT NULL THEN
     UPDATE protection_monthly_counts SET n = n - 1
     WHERE id = (SELECT id FROM protection_monthly_counts
                 WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.opened_date)::date AND event = 'opened'
-                  AND category = OLD.category AND priority = OLD.priority AND first_action = first_action_status(OLD.first_action_at, OLD.first_action_due_at)
+                  AND category = OLD.category AND priority IS NULL AND first_action IS NULL
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
-      VALUES (OLD.consulate_id, date_trunc('month', OLD.opened_date)::date, 'opened', OLD.category, OLD.priority, first_action_status(OLD.first_action_at, OLD.first_action_due_at), -1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.opened_date)::date, 'opened', OLD.category, -1);
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.opened_date IS NOT NULL THEN
     UPDATE protection_monthly_counts SET n = n + 1
     WHERE id = (SELECT id FROM protection_monthly_counts
                 WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.opened_date)::date AND event = 'opened'
-                  AND category = NEW.category AND priority = NEW.priority AND first_action = first_action_status(NEW.first_action_at, NEW.first_action_due_at)
+                  AND category = NEW.category AND priority IS NULL AND first_action IS NULL
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
-      VALUES (NEW.consulate_id, date_trunc('month', NEW.opened_date)::date, 'opened', NEW.category, NEW.priority, first_action_status(NEW.first_action_at, NEW.first_action_due_at), 1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.opened_date)::date, 'opened', NEW.category, 1);
     END IF;
   END IF;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION count_protection_closed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION count_protection_opened_priority() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.opened_date IS NOT NULL THEN
+    UPDATE protection_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.opened_date)::date AND event = 'opened'
+                  AND priority = OLD.priority AND category IS NULL AND first_action IS NULL
+                LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, priority, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.opened_date)::date, 'opened', OLD.priority, -1);
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.opened_date IS NOT NULL THEN
+    UPDATE protection_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.opened_date)::date AND event = 'opened'
+                  AND priority = NEW.priority AND category IS NULL AND first_action IS NULL
+                LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, priority, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.opened_date)::date, 'opened', NEW.priority, 1);
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION count_protection_opened_first_action() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.opened_date IS NOT NULL THEN
+    UPDATE protection_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.opened_date)::date AND event = 'opened'
+                  AND first_action = first_action_status(OLD.first_action_at, OLD.first_action_due_at) AND category IS NULL AND priority IS NULL
+                LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, first_action, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.opened_date)::date, 'opened', first_action_status(OLD.first_action_at, OLD.first_action_due_at), -1);
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.opened_date IS NOT NULL THEN
+    UPDATE protection_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.opened_date)::date AND event = 'opened'
+                  AND first_action = first_action_status(NEW.first_action_at, NEW.first_action_due_at) AND category IS NULL AND priority IS NULL
+                LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, first_action, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.opened_date)::date, 'opened', first_action_status(NEW.first_action_at, NEW.first_action_due_at), 1);
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION count_protection_closed_category() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.closed_date IS NOT NULL THEN
     UPDATE protection_monthly_counts SET n = n - 1
     WHERE id = (SELECT id FROM protection_monthly_counts
                 WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.closed_date)::date AND event = 'closed'
-                  AND category = OLD.category AND priority = OLD.priority AND first_action = first_action_status(OLD.first_action_at, OLD.first_action_due_at)
+                  AND category = OLD.category AND priority IS NULL AND first_action IS NULL
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
-      VALUES (OLD.consulate_id, date_trunc('month', OLD.closed_date)::date, 'closed', OLD.category, OLD.priority, first_action_status(OLD.first_action_at, OLD.first_action_due_at), -1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.closed_date)::date, 'closed', OLD.category, -1);
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.closed_date IS NOT NULL THEN
     UPDATE protection_monthly_counts SET n = n + 1
     WHERE id = (SELECT id FROM protection_monthly_counts
                 WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.closed_date)::date AND event = 'closed'
-                  AND category = NEW.category AND priority = NEW.priority AND first_action = first_action_status(NEW.first_action_at, NEW.first_action_due_at)
+                  AND category = NEW.category AND priority IS NULL AND first_action IS NULL
                 LIMIT 1 FOR UPDATE SKIP LOCKED);
     IF NOT FOUND THEN
-      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, priority, first_action, n)
-      VALUES (NEW.consulate_id, date_trunc('month', NEW.closed_date)::date, 'closed', NEW.category, NEW.priority, first_action_status(NEW.first_action_at, NEW.first_action_due_at), 1);
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, category, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.closed_date)::date, 'closed', NEW.category, 1);
     END IF;
   END IF;
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER protection_cases_count_opened_insert AFTER INSERT ON protection_cases
-  FOR EACH ROW WHEN (NEW.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened();
-CREATE TRIGGER protection_cases_count_opened_delete AFTER DELETE ON protection_cases
-  FOR EACH ROW WHEN (OLD.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened();
-CREATE TRIGGER protection_cases_count_opened_update AFTER UPDATE ON protection_cases
-  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.opened_date), OLD.category, OLD.priority,
-                      first_action_status(OLD.first_action_at, OLD.first_action_due_at))
-    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.opened_date), NEW.category, NEW.priority,
-                      first_action_status(NEW.first_action_at, NEW.first_action_due_at)))
-  EXECUTE FUNCTION count_protection_opened();
+CREATE FUNCTION count_protection_closed_priority() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.closed_date IS NOT NULL THEN
+    UPDATE protection_monthly_counts SET n = n - 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = OLD.consulate_id AND month = date_trunc('month', OLD.closed_date)::date AND event = 'closed'
+                  AND priority = OLD.priority AND category IS NULL AND first_action IS NULL
+                LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, priority, n)
+      VALUES (OLD.consulate_id, date_trunc('month', OLD.closed_date)::date, 'closed', OLD.priority, -1);
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.closed_date IS NOT NULL THEN
+    UPDATE protection_monthly_counts SET n = n + 1
+    WHERE id = (SELECT id FROM protection_monthly_counts
+                WHERE consulate_id = NEW.consulate_id AND month = date_trunc('month', NEW.closed_date)::date AND event = 'closed'
+                  AND priority = NEW.priority AND category IS NULL AND first_action IS NULL
+                LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+      INSERT INTO protection_monthly_counts (consulate_id, month, event, priority, n)
+      VALUES (NEW.consulate_id, date_trunc('month', NEW.closed_date)::date, 'closed', NEW.priority, 1);
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
 
-CREATE TRIGGER protection_cases_count_closed_insert AFTER INSERT ON protection_cases
-  FOR EACH ROW WHEN (NEW.closed_date IS NOT NULL) EXECUTE FUNCTION count_protection_closed();
-CREATE TRIGGER protection_cases_count_closed_delete AFTER DELETE ON protection_cases
-  FOR EACH ROW WHEN (OLD.closed_date IS NOT NULL) EXECUTE FUNCTION count_protection_closed();
-CREATE TRIGGER protection_cases_count_closed_update AFTER UPDATE ON protection_cases
-  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.closed_date), OLD.category, OLD.priority,
-                      first_action_status(OLD.first_action_at, OLD.first_action_due_at))
-    IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.closed_date), NEW.category, NEW.priority,
-                      first_action_status(NEW.first_action_at, NEW.first_action_due_at)))
-  EXECUTE FUNCTION count_protection_closed();
+CREATE TRIGGER protection_cases_count_opened_category_insert AFTER INSERT ON protection_cases
+  FOR EACH ROW WHEN (NEW.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened_category();
+CREATE TRIGGER protection_cases_count_opened_category_delete AFTER DELETE ON protection_cases
+  FOR EACH ROW WHEN (OLD.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened_category();
+CREATE TRIGGER protection_cases_count_opened_category_update AFTER UPDATE ON protection_cases
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.opened_date), OLD.category) IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.opened_date), NEW.category))
+  EXECUTE FUNCTION count_protection_opened_category();
+
+CREATE TRIGGER protection_cases_count_opened_priority_insert AFTER INSERT ON protection_cases
+  FOR EACH ROW WHEN (NEW.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened_priority();
+CREATE TRIGGER protection_cases_count_opened_priority_delete AFTER DELETE ON protection_cases
+  FOR EACH ROW WHEN (OLD.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened_priority();
+CREATE TRIGGER protection_cases_count_opened_priority_update AFTER UPDATE ON protection_cases
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.opened_date), OLD.priority) IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.opened_date), NEW.priority))
+  EXECUTE FUNCTION count_protection_opened_priority();
+
+CREATE TRIGGER protection_cases_count_opened_first_action_insert AFTER INSERT ON protection_cases
+  FOR EACH ROW WHEN (NEW.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened_first_action();
+CREATE TRIGGER protection_cases_count_opened_first_action_delete AFTER DELETE ON protection_cases
+  FOR EACH ROW WHEN (OLD.opened_date IS NOT NULL) EXECUTE FUNCTION count_protection_opened_first_action();
+CREATE TRIGGER protection_cases_count_opened_first_action_update AFTER UPDATE ON protection_cases
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.opened_date), first_action_status(OLD.first_action_at, OLD.first_action_due_at)) IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.opened_date), first_action_status(NEW.first_action_at, NEW.first_action_due_at)))
+  EXECUTE FUNCTION count_protection_opened_first_action();
+
+CREATE TRIGGER protection_cases_count_closed_category_insert AFTER INSERT ON protection_cases
+  FOR EACH ROW WHEN (NEW.closed_date IS NOT NULL) EXECUTE FUNCTION count_protection_closed_category();
+CREATE TRIGGER protection_cases_count_closed_category_delete AFTER DELETE ON protection_cases
+  FOR EACH ROW WHEN (OLD.closed_date IS NOT NULL) EXECUTE FUNCTION count_protection_closed_category();
+CREATE TRIGGER protection_cases_count_closed_category_update AFTER UPDATE ON protection_cases
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.closed_date), OLD.category) IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.closed_date), NEW.category))
+  EXECUTE FUNCTION count_protection_closed_category();
+
+CREATE TRIGGER protection_cases_count_closed_priority_insert AFTER INSERT ON protection_cases
+  FOR EACH ROW WHEN (NEW.closed_date IS NOT NULL) EXECUTE FUNCTION count_protection_closed_priority();
+CREATE TRIGGER protection_cases_count_closed_priority_delete AFTER DELETE ON protection_cases
+  FOR EACH ROW WHEN (OLD.closed_date IS NOT NULL) EXECUTE FUNCTION count_protection_closed_priority();
+CREATE TRIGGER protection_cases_count_closed_priority_update AFTER UPDATE ON protection_cases
+  FOR EACH ROW WHEN ((OLD.consulate_id, date_trunc('month', OLD.closed_date), OLD.priority) IS DISTINCT FROM (NEW.consulate_id, date_trunc('month', NEW.closed_date), NEW.priority))
+  EXECUTE FUNCTION count_protection_closed_priority();
 
 -- A truncated source leaves nothing to count.
 CREATE FUNCTION clear_statistics_rollups() RETURNS trigger LANGUAGE plpgsql AS $$

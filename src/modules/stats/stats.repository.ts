@@ -114,9 +114,7 @@ export function figuresQuery(scope: Scope): Prisma.Sql {
         SELECT consulate_id, event, category, priority, first_action, n FROM protection_counts_by_day
         WHERE consulate_id = ANY(${ids}::uuid[])
           AND (day BETWEEN ${e1[0]}::date AND ${e1[1]}::date OR day BETWEEN ${e2[0]}::date AND ${e2[1]}::date)
-      ) t
-      -- By category, by priority and by first action apart (null in the other columns): fewer rows than every combination.
-      GROUP BY GROUPING SETS ((1, 2, 3), (1, 2, 4), (1, 2, 5)) HAVING sum(n) <> 0),
+      ) t GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0),
     backlog AS (
       SELECT p.id AS consulate_id, r.state, count(*)::int AS n,
         count(*) FILTER (WHERE r.submitted_date >= p.today - 3)::int AS a0,
