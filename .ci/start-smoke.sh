@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the README's first command as a new user would (`npm start`, no
 # DATABASE_URL: embedded PostgreSQL in a fresh data folder), waits for
-# readiness, logs in as the seeded admin, lists the consulates, then stops it
-# with SIGTERM and checks it shut down cleanly.
+# readiness, logs in as the seeded admin, lists the consulates, looks a ZIP
+# code up in the seeded jurisdictions, then stops it with SIGTERM and checks it
+# shut down cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,9 @@ TOKEN="$(curl -fsS -X POST "$BASE/v1/auth/login" -H 'content-type: application/j
 COUNT="$(curl -fsS "$BASE/v1/consulates?limit=200" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.length))')"
 echo "logged in as $EMAIL; consulates listed: $COUNT"
 [ "$COUNT" -ge 50 ] || { echo "expected about fifty consulates"; exit 1; }
+SERVED="$(curl -fsS "$BASE/v1/jurisdiction?zip=90057" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).consulate.code))')"
+echo "ZIP code 90057 is served by $SERVED"
+[ "$SERVED" = LAX ] || { echo "expected the seeded ZIP dataset to send 90057 to LAX"; exit 1; }
 curl -fsS "$BASE/docs/json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const d=JSON.parse(s);if(!d.openapi.startsWith("3.1"))process.exit(1);console.log("OpenAPI",d.openapi,Object.keys(d.paths).length,"paths")})'
 
 SERVER_PID="$(pgrep -s "$SID" -f '^node .*src/server.ts' | head -1)"

@@ -10,6 +10,11 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
 import { documentationRequestsRoutes } from './modules/documentation-requests/documentation-requests.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import {
+  consulateJurisdictionRoutes,
+  jurisdictionRoutes,
+  kioskJurisdictionRoutes,
+} from './modules/jurisdiction/jurisdiction.routes.ts';
 import { kioskRoutes } from './modules/kiosk/kiosk.routes.ts';
 import { kiosksRoutes } from './modules/kiosks/kiosks.routes.ts';
 import { mobileVisitsRoutes } from './modules/mobile-visits/mobile-visits.routes.ts';
@@ -91,6 +96,9 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(queueRoutes, { prefix: '/v1/queue' });
   await app.register(statsRoutes, { prefix: '/v1/stats' });
   await app.register(auditRoutes, { prefix: '/v1/audit-events' });
+  await app.register(jurisdictionRoutes, { prefix: '/v1/jurisdiction' });
+  await app.register(kioskJurisdictionRoutes, { prefix: '/v1/kiosk/jurisdiction' });
+  await app.register(consulateJurisdictionRoutes, { prefix: '/v1/consulates' });
 
   return app;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
-import { seed } from '../prisma/seed.ts';
+import { seed, seedJurisdiction } from '../prisma/seed.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, parseEnv, toAppConfig, type Env } from './config/env.ts';
 import { createPrismaClient } from './db/client.ts';
@@ -69,8 +69,18 @@ async function main(): Promise<void> {
     await migrateDatabase(config.databaseUrl);
     const admin = seedAdmin(env, embedded !== undefined);
     const prisma = createPrismaClient(config.databaseUrl, 2);
-    const seeded = await seed(prisma, { admin }).finally(() => prisma.$disconnect());
-    logger.info({ consulatesCreated: seeded.consulatesCreated, adminCreated: seeded.adminCreated }, 'database ready');
+    const seeded = await seed(prisma, { admin })
+      .then(async (result) => ({ ...result, jurisdiction: await seedJurisdiction(prisma, config.databaseUrl) }))
+      .finally(() => prisma.$disconnect());
+    logger.info(
+      {
+        consulatesCreated: seeded.consulatesCreated,
+        adminCreated: seeded.adminCreated,
+        zipDataset: seeded.jurisdiction.dataset,
+        zipDatasetLoaded: seeded.jurisdiction.loaded,
+      },
+      'database ready',
+    );
 
     const app = await buildApp({ config, logger });
     closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {

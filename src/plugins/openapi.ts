@@ -213,6 +213,7 @@ export default fp(
             description: 'Availability, booking, the day’s queue, check-in, no-shows (times in the office’s zone)',
           },
           { name: 'audit', description: 'Append-only audit log' },
+          { name: 'jurisdiction', description: 'Which consulate serves a US ZIP code (staff and kiosks)' },
         ],
         components: {
           securitySchemes: {

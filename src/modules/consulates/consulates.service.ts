@@ -8,6 +8,11 @@ import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../../li
 import { decodeCursor, toPage } from '../../lib/pagination.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import {
+  activateJurisdiction,
+  JURISDICTION_CHANGE_TIMEOUT_MS,
+  lockForJurisdictionChange,
+} from '../jurisdiction/jurisdiction.service.ts';
+import {
   findConsulate,
   insertConsulate,
   listConsulates,
@@ -105,7 +110,11 @@ export class ConsulatesService {
         throw new ForbiddenError(`Supervisors may change only ${CONTACT_FIELDS.join(', ')}; not ${other.join(', ')}.`);
       }
     }
+    // Activation moves counties: a jurisdiction change may take longer than an ordinary update.
+    const options = input.status === 'active' ? { timeout: JURISDICTION_CHANGE_TIMEOUT_MS } : undefined;
     return this.prisma.$transaction(async (tx) => {
+      // The jurisdiction lock comes before the consulate row's, as in every jurisdiction change.
+      if (input.status === 'active') await lockForJurisdictionChange(tx);
       const current = await findConsulate(tx, id);
       if (!current) throw new NotFoundError('Consulate');
       const row = await updateConsulateAtVersion(tx, id, version, {
@@ -120,7 +129,9 @@ export class ConsulatesService {
         consulateId: id,
         changedFields: fields,
       });
+      // A planned consulate that opens takes over its designated counties.
+      if (current.status === 'planned' && row.status === 'active') await activateJurisdiction(tx, ctx, row);
       return toConsulateJson(row);
-    });
+    }, options);
   }
 }

@@ -27,6 +27,9 @@ export const documentationFilterSchema = z.object({
   flag: z.enum(DOCUMENTATION_FLAGS).optional(),
   personId: uuid.optional(),
   personName: text(200, { min: 2 }).optional(),
+  outsideJurisdiction: booleanQuery.meta({
+    description: 'true: requests of persons whose address lies outside the consulate’s jurisdiction.',
+  }),
   reference: text(24, { min: 3 }).optional().meta({ description: 'A reference or its beginning.' }),
   open: booleanQuery.meta({ description: 'true: not yet delivered, rejected or cancelled (the backlog).' }),
   overdue: booleanQuery.meta({ description: 'Unresolved and past the statutory deadline.' }),
@@ -146,6 +149,7 @@ export function documentationWhere(
             : {},
       f.personId ? { personId: f.personId } : {},
       words.length ? { person: { AND: words.map((w) => ({ nameSearch: { contains: w } })) } } : {},
+      f.outsideJurisdiction !== undefined ? { person: { outsideJurisdiction: f.outsideJurisdiction } } : {},
       f.reference ? { reference: { startsWith: f.reference.toUpperCase() } } : {},
       // A positive list of states, so the (consulate_id, state, submitted_at) index serves the backlog.
       f.open === true

@@ -30,7 +30,16 @@ export const requestSelect = {
   version: true,
   createdAt: true,
   updatedAt: true,
-  person: { select: { id: true, givenNames: true, firstSurname: true, secondSurname: true, dateOfBirth: true } },
+  person: {
+    select: {
+      id: true,
+      givenNames: true,
+      firstSurname: true,
+      secondSurname: true,
+      dateOfBirth: true,
+      outsideJurisdiction: true,
+    },
+  },
 } satisfies Prisma.DocumentationRequestSelect;
 
 export type RequestRow = Prisma.DocumentationRequestGetPayload<{ select: typeof requestSelect }>;

@@ -99,6 +99,9 @@ export const documentationRequestSchema = z
       givenNames: outText(120),
       firstSurname: outText(120),
       secondSurname: outText(120).nullable(),
+      outsideJurisdiction: z
+        .boolean()
+        .meta({ description: 'The person’s US address lies outside the consulate’s jurisdiction.' }),
     }),
     type: documentationTypeSchema,
     details: z.record(outText(80), z.unknown()),

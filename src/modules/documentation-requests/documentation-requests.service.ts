@@ -81,6 +81,7 @@ export function toRequestJson(
       givenNames: row.person.givenNames,
       firstSurname: row.person.firstSurname,
       secondSurname: row.person.secondSurname,
+      outsideJurisdiction: row.person.outsideJurisdiction,
     },
     type: row.type,
     details: row.details as Record<string, unknown>,

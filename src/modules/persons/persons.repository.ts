@@ -19,6 +19,7 @@ export const personSelect = {
   addressCity: true,
   addressState: true,
   addressPostalCode: true,
+  outsideJurisdiction: true,
   version: true,
   createdAt: true,
   updatedAt: true,

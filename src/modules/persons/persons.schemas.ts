@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { curpBirthDate, curpProblem } from '../../lib/curp.ts';
 import { isCountryCode, MX_SUBDIVISIONS } from '../../lib/geo.ts';
 import {
+  booleanQuery,
   cursorQuery,
   DATE_RANGE,
   int32,
@@ -168,6 +169,10 @@ export const personSchema = z
         postalCode: outText(10),
       })
       .nullable(),
+    outsideJurisdiction: z.boolean().meta({
+      description:
+        'The US address lies in no county of the registering consulate’s jurisdiction (served anyway: consulates take walk-ins).',
+    }),
     version: int32(),
     createdAt: isoDateTimeOut,
     updatedAt: isoDateTimeOut,
@@ -189,6 +194,7 @@ export const personListQuery = z.object({
     .optional()
     .meta({ description: 'Words of the name, in any order; case and accents ignored ("nunez" finds "NÚÑEZ").' }),
   dateOfBirth: isoDate.optional(),
+  outsideJurisdiction: booleanQuery.meta({ description: 'true: persons whose address lies outside the jurisdiction.' }),
 });
 
 export const personListResponse = listOf(personSchema);

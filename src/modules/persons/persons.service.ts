@@ -43,6 +43,7 @@ export function toPersonJson(row: PersonRow) {
           postalCode: row.addressPostalCode ?? '',
         }
       : null,
+    outsideJurisdiction: row.outsideJurisdiction,
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -123,6 +124,7 @@ export class PersonsService {
         input.consulateId ? { consulateId: input.consulateId } : {},
         input.curp ? { curp: input.curp } : {},
         input.dateOfBirth ? { dateOfBirth: dateValue(input.dateOfBirth) } : {},
+        input.outsideJurisdiction !== undefined ? { outsideJurisdiction: input.outsideJurisdiction } : {},
         ...words.map((word) => ({ nameSearch: { contains: word } })),
         afterCreatedDesc(cursor),
       ],
