@@ -4,7 +4,7 @@
  */
 import { benchAuth } from './auth.ts';
 import { benchBooking } from './booking.ts';
-import { benchStats } from './stats.ts';
+import { benchStats, benchStatsWrites } from './stats.ts';
 
 /** `--name value` flags after the benchmark names. */
 function flag(name: string): string | undefined {
@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   auth: () => benchAuth(),
   booking: () => benchBooking(),
   stats: () => benchStats(sizes),
+  'stats-writes': () => benchStatsWrites(),
 };
 
 const flagValues = new Set(process.argv.flatMap((a, i) => (a.startsWith('--') ? [process.argv[i + 1]] : [])));

@@ -15,7 +15,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
 import { loadCalendar, loadCalendars } from '../consulates/holidays.repository.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
-import { documentationWhere } from './documentation-requests.filters.ts';
+import { documentationWhere, zonesFor } from './documentation-requests.filters.ts';
 import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './documentation-requests.details.ts';
 import {
   appendEvent,
@@ -271,7 +271,11 @@ export class DocumentationRequestsService {
     const now = this.clock.now();
     const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.DocumentationRequestWhereInput = {
-      AND: [scope, documentationWhere(this.prisma, filter, now), afterCreatedDesc(cursor)],
+      AND: [
+        scope,
+        documentationWhere(this.prisma, filter, now, await zonesFor(this.prisma, filter)),
+        afterCreatedDesc(cursor),
+      ],
     };
     const rows = await listRequests(this.prisma, where, input.limit + 1);
     const page = rows.slice(0, input.limit);
