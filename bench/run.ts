@@ -5,7 +5,7 @@
 import { benchApi } from './api.ts';
 import { benchAuth } from './auth.ts';
 import { benchBooking } from './booking.ts';
-import { benchStats } from './stats.ts';
+import { benchStats, benchStatsWrites } from './stats.ts';
 import path from 'node:path';
 
 /** `--name value` flags after the benchmark names. */
@@ -30,6 +30,7 @@ const benches: Record<string, () => Promise<void>> = {
   auth: () => benchAuth(),
   booking: () => benchBooking(),
   stats: () => benchStats(sizes),
+  'stats-writes': () => benchStatsWrites(),
 };
 
 const BOOLEAN_FLAGS = new Set(['--pgbouncer']);

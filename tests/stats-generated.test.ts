@@ -1,19 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { testClock, useTestApp } from './helpers/build-test-app.ts';
-import { booked, moveTo, putSchedule, WEEKDAY_SCHEDULE } from './helpers/appointments.ts';
+import { booked, createVisit, moveTo, putSchedule, WEEKDAY_SCHEDULE } from './helpers/appointments.ts';
 import { fileRequest, move } from './helpers/documentation.ts';
 import { registerKiosk } from './helpers/kiosk.ts';
-import { loginAs } from './helpers/login-as.ts';
-import { counts, follow } from './helpers/stats.ts';
+import { loginAs, type LoggedIn } from './helpers/login-as.ts';
+import { counts, follow, followSum, rollupDrift, statsOf, sums, turnaroundBySql } from './helpers/stats.ts';
 import { createConsulate } from './factories/consulates.ts';
 import { createPerson } from './factories/persons.ts';
 
 /**
- * Drill-down equality on generated data: a seeded random history (so a
- * failure can be replayed) of requests, cases, appointments and tickets in two
- * consulates of different time zones, made through the API on a moving clock;
- * then every count of the consulate and network statistics must equal the
- * number of records its drill-down list returns.
+ * Drill-down equality on generated data, at network scale: a seeded random
+ * history (so a failure can be replayed), made through the API on a moving
+ * clock, in 56 consulates over six time zones — two with a rich history
+ * (requests, cases, appointments, tickets, a mobile visit, a holiday change),
+ * the others a few requests and cases each. Then every count of the network
+ * totals, and of the two rich consulates, must equal the number of records its
+ * one drill-down list returns; every sum, the attendance of the visits it
+ * lists; every percentile, PostgreSQL's percentile_cont over the requests; and
+ * every rollup, the same rollup counted afresh from the source tables.
+ * With 56 consulates × 2 civil-registration types the old drill-down (one list
+ * per consulate and type, cut at 100) could not reach them all.
  */
 const SEED = 20261201;
 function random(seed: number) {
@@ -31,6 +37,15 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.lengt
 const clock = testClock('2026-10-20T16:00:00Z');
 const t = useTestApp({ clock });
 
+const ZONES = [
+  'America/Los_Angeles',
+  'America/New_York',
+  'America/Chicago',
+  'America/Denver',
+  'America/Phoenix',
+  'Pacific/Honolulu',
+];
+const TYPES = ['passport', 'consular_id', 'birth_registration', 'gender_identity_recognition'] as const;
 const PATHS = [
   [],
   ['under_review'],
@@ -48,50 +63,66 @@ const CASE_PATHS = [
   ['in_progress', 'resolved'],
   ['in_progress', 'resolved', 'closed'],
 ];
+const BASE = Date.parse('2026-10-25T00:00:00Z');
+/** Hourly, 25 October – 9 December. */
+const instant = () => new Date(BASE + Math.floor(rnd() * 45 * 24) * 3_600_000);
+const later = (days: number) => new Date(clock.now().getTime() + Math.floor(rnd() * days * 24) * 3_600_000);
 
-async function generate(consulateId: string, zone: string) {
+async function request(who: LoggedIn, consulateId: string, type: (typeof TYPES)[number], path: readonly string[]) {
+  const boss = who.staff.role === 'admin' ? who : null;
+  const person = await createPerson(t.prisma, consulateId);
+  const filed = await fileRequest(t.app, who.headers, person.id, type, boss ? { consulateId } : {});
+  for (const to of path) {
+    clock.set(later(6));
+    const res = await move(t.app, who.headers, filed.id, to, 'generated');
+    expect(res.statusCode, res.body).toBe(200);
+  }
+  return filed;
+}
+
+async function openCase(who: LoggedIn, consulateId: string, path: readonly string[]) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/protection-cases',
+    headers: who.headers,
+    payload: {
+      ...(who.staff.role === 'admin' ? { consulateId } : {}),
+      category: pick(['detention', 'gender_based_violence', 'labor_rights', 'minor_unaccompanied', 'legal_guidance']),
+      priority: pick(['urgent', 'high', 'normal', 'low']),
+      summary: 'generated',
+      consent: { given: true, recordedAt: clock.now().toISOString(), channel: 'phone' },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  for (const to of path) {
+    clock.set(later(5));
+    const etag = (await t.app.inject({ url: `/v1/protection-cases/${res.json().id}`, headers: who.headers })).headers
+      .etag as string;
+    const moved = await t.app.inject({
+      method: 'POST',
+      url: `/v1/protection-cases/${res.json().id}/transitions`,
+      headers: { ...who.headers, 'if-match': etag },
+      payload: { to, reason: 'generated' },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+  }
+  return res.json();
+}
+
+/** A consulate's rich history, made by its own staff. */
+async function generateRich(consulateId: string) {
   const supervisor = await loginAs(t.app, t.prisma, 'supervisor', consulateId);
   const docs = await loginAs(t.app, t.prisma, 'documentation_officer', consulateId);
   const protection = await loginAs(t.app, t.prisma, 'protection_officer', consulateId);
-  const base = Date.parse('2026-10-25T00:00:00Z');
-  const instant = () => new Date(base + Math.floor(rnd() * 45 * 24) * 3_600_000); // hourly, Oct 25 – Dec 9
   for (let i = 0; i < 30; i++) {
     clock.set(instant());
-    const type = pick(['passport', 'consular_id', 'birth_registration', 'gender_identity_recognition'] as const);
-    const person = await createPerson(t.prisma, consulateId);
-    const request = await fileRequest(t.app, docs.headers, person.id, type);
-    for (const to of pick(PATHS)) {
-      clock.set(new Date(clock.now().getTime() + Math.floor(rnd() * 6 * 24) * 3_600_000));
-      const res = await move(t.app, to === 'rejected' ? supervisor.headers : docs.headers, request.id, to, 'generated');
-      expect(res.statusCode, res.body).toBe(200);
-    }
+    const path = pick(PATHS);
+    // Rejections are the supervisor's; everything else the officer's.
+    await request(path.includes('rejected') ? supervisor : docs, consulateId, pick(TYPES), path);
   }
   for (let i = 0; i < 12; i++) {
     clock.set(instant());
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/protection-cases',
-      headers: protection.headers,
-      payload: {
-        category: pick(['detention', 'gender_based_violence', 'labor_rights', 'minor_unaccompanied', 'legal_guidance']),
-        priority: pick(['urgent', 'high', 'normal', 'low']),
-        summary: 'generated',
-        consent: { given: true, recordedAt: clock.now().toISOString(), channel: 'phone' },
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    for (const to of pick(CASE_PATHS)) {
-      clock.set(new Date(clock.now().getTime() + Math.floor(rnd() * 5 * 24) * 3_600_000));
-      const etag = (await t.app.inject({ url: `/v1/protection-cases/${res.json().id}`, headers: protection.headers }))
-        .headers.etag as string;
-      const moved = await t.app.inject({
-        method: 'POST',
-        url: `/v1/protection-cases/${res.json().id}/transitions`,
-        headers: { ...protection.headers, 'if-match': etag },
-        payload: { to, reason: 'generated' },
-      });
-      expect(moved.statusCode, moved.body).toBe(200);
-    }
+    await openCase(protection, consulateId, pick(CASE_PATHS));
   }
   clock.set('2026-10-26T08:00:00Z');
   await putSchedule(t.app, supervisor.headers, consulateId, WEEKDAY_SCHEDULE);
@@ -132,43 +163,140 @@ async function generate(consulateId: string, zone: string) {
       payload: { service: 'passport' },
     });
   }
-  return { zone };
+  // A weekend mobile visit across the end of November, with attendance on both days.
+  clock.set('2026-11-20T08:00:00Z');
+  const visit = await createVisit(t.app, supervisor.headers, {
+    days: [
+      { date: '2026-11-28', opens: '09:00', closes: '13:00' },
+      { date: '2026-11-29', opens: '09:00', closes: '13:00' },
+    ],
+  });
+  await moveTo(t.app, supervisor.headers, 'mobile-visits', visit.id, 'confirmed');
+  clock.set('2026-11-29T23:00:00Z');
+  await moveTo(t.app, supervisor.headers, 'mobile-visits', visit.id, 'in_progress');
+  for (const date of ['2026-11-28', '2026-11-29']) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/mobile-visits/${visit.id}/attendance`,
+      headers: supervisor.headers,
+      payload: { date, served: [{ service: 'passport', peopleServed: 1 + Math.floor(rnd() * 20) }] },
+    });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+  }
+  await moveTo(t.app, supervisor.headers, 'mobile-visits', visit.id, 'completed');
+  // A holiday declared afterwards: deadlines and business-day turnarounds are recomputed, and the rollups follow.
+  clock.set('2026-12-03T18:00:00Z');
+  const holidays = await t.app.inject({
+    method: 'PUT',
+    url: `/v1/consulates/${consulateId}/holidays`,
+    headers: supervisor.headers,
+    payload: [
+      { date: '2026-11-11', name: 'Veterans Day' },
+      { date: '2026-11-26', name: 'Thanksgiving' },
+    ],
+  });
+  expect(holidays.statusCode, holidays.body).toBe(200);
+}
+
+/** A few requests and cases, filed and moved by headquarters for the consulate. */
+async function generateSmall(admin: LoggedIn, consulateId: string) {
+  clock.set(instant());
+  await request(
+    admin,
+    consulateId,
+    pick(['birth_registration', 'gender_identity_recognition'] as const),
+    pick(PATHS.slice(4, 6)),
+  );
+  clock.set(instant());
+  await request(admin, consulateId, pick(TYPES), pick(PATHS));
+  if (rnd() < 0.5) {
+    clock.set(instant());
+    await openCase(admin, consulateId, pick(CASE_PATHS));
+  }
 }
 
 describe('drill-down equality on generated data', () => {
-  it('every count of consulate and network statistics equals the length of its list', async () => {
-    const la = await createConsulate(t.prisma, { timeZone: 'America/Los_Angeles' });
-    const ny = await createConsulate(t.prisma, { timeZone: 'America/New_York', state: 'NY', city: 'New York' });
-    await generate(la.id, 'America/Los_Angeles');
-    await generate(ny.id, 'America/New_York');
-    clock.set('2026-12-03T20:00:00Z');
+  it('every figure of the network and of its consulates equals what its one drill-down lists', async () => {
     const admin = await loginAs(t.app, t.prisma, 'admin');
+    const consulates = [];
+    for (let i = 0; i < 56; i++) {
+      consulates.push(
+        await createConsulate(t.prisma, { code: `G${String(i).padStart(2, '0')}`, timeZone: ZONES[i % ZONES.length] }),
+      );
+    }
+    const [la, ny] = [consulates[0]!, consulates[1]!];
+    await generateRich(la.id);
+    await generateRich(ny.id);
+    for (const c of consulates.slice(2)) await generateSmall(admin, c.id);
+    clock.set('2026-12-03T20:00:00Z');
+
     let checked = 0;
     let nonZero = 0;
-    for (const [from, to] of [
-      ['2026-11-01', '2026-11-30'],
-      ['2026-10-25', '2026-12-10'],
+    for (const period of [
+      { from: '2026-11-01', to: '2026-11-30' },
+      { from: '2026-10-25', to: '2026-12-10' },
     ]) {
-      for (const id of [la.id, ny.id]) {
-        const stats = await t.app.inject({
-          url: `/v1/stats/consulates/${id}?from=${from}&to=${to}`,
-          headers: admin.headers,
-        });
-        expect(stats.statusCode).toBe(200);
-        for (const [name, count] of counts(stats.json().figures)) {
-          expect(await follow(t.app, admin, count.drillDown), `${id} ${from}..${to} ${name}`).toBe(count.value);
+      const query = `from=${period.from}&to=${period.to}`;
+      const network = await statsOf(t.app, admin, `/v1/stats/network?${query}`);
+      expect(network.consulates).toHaveLength(56);
+      const rows = new Map<string, any>(network.consulates.map((c: any) => [c.consulate.id, c.figures]));
+
+      // Totals: one list each, returning exactly the records counted.
+      for (const [name, count] of counts(network.totals)) {
+        expect(count.drillDown, name).not.toContain('consulateId=');
+        expect(await follow(t.app, admin, count.drillDown), `network ${query} ${name}`).toBe(count.value);
+        const parts = [...rows.values()].map((f) => counts(f).find(([n]) => n === name)![1].value);
+        expect(count.value, `network ${name} = the consulates' sum`).toBe(parts.reduce((a, b) => a + b, 0));
+        checked++;
+        if (count.value > 0) nonZero++;
+      }
+      for (const [name, sum] of sums(network.totals)) {
+        const service = name.split('.').at(-1)!;
+        expect(
+          await followSum(t.app, admin, sum.drillDown, period, service === 'total' ? undefined : service),
+          name,
+        ).toBe(sum.sum);
+      }
+      // Records of consulates past the 50th (past the old cut at 100 lists) are behind the civil-registration total.
+      const late = consulates
+        .slice(50)
+        .reduce((n, c) => n + rows.get(c.id).documentation.civilRegistration.total.value, 0);
+      expect(late).toBeGreaterThan(0);
+
+      // The rich consulates, figure by figure; their network rows are their own statistics.
+      for (const c of [la, ny]) {
+        const mine = await statsOf(t.app, admin, `/v1/stats/consulates/${c.id}?${query}`);
+        expect(rows.get(c.id)).toEqual(mine.figures);
+        for (const [name, count] of counts(mine.figures)) {
+          expect(await follow(t.app, admin, count.drillDown), `${c.code} ${query} ${name}`).toBe(count.value);
           checked++;
           if (count.value > 0) nonZero++;
         }
+        for (const [name, sum] of sums(mine.figures)) {
+          const service = name.split('.').at(-1)!;
+          expect(
+            await followSum(t.app, admin, sum.drillDown, period, service === 'total' ? undefined : service),
+            name,
+          ).toBe(sum.sum);
+        }
       }
-      const network = await t.app.inject({ url: `/v1/stats/network?from=${from}&to=${to}`, headers: admin.headers });
-      for (const [name, count] of counts(network.json().totals)) {
-        expect(await follow(t.app, admin, count.drillDown), `network ${from}..${to} ${name}`).toBe(count.value);
-        checked++;
+
+      // Percentiles from the histograms are PostgreSQL's percentile_cont over the requests.
+      const expected = await turnaroundBySql(t.prisma, period.from, period.to);
+      const none = { medianDays: null, p90Days: null, medianBusinessDays: null, p90BusinessDays: null };
+      for (const type of TYPES) {
+        const { population: _p, ...totals } = network.totals.documentation.turnaround[type];
+        expect(totals, `network ${type}`).toEqual(expected.get(`*:${type}`) ?? none);
+        for (const c of consulates) {
+          const { population: _q, ...figures } = rows.get(c.id).documentation.turnaround[type];
+          expect(figures, `${c.code} ${type}`).toEqual(expected.get(`${c.id}:${type}`) ?? none);
+        }
       }
     }
     // The generated history is rich enough that most figures are not zero.
-    expect(checked).toBeGreaterThan(300);
-    expect(nonZero).toBeGreaterThan(60);
-  }, 120_000);
+    expect(checked).toBeGreaterThan(500);
+    expect(nonZero).toBeGreaterThan(150);
+    // And the rollups the triggers kept are the rollups counted afresh.
+    expect(await rollupDrift(t.prisma)).toEqual([]);
+  }, 180_000);
 });

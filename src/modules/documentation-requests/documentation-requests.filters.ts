@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { booleanQuery, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
+import { dateValue, localDate, nextDate } from '../../lib/calendar.ts';
+import { dateRange, oneOrMore } from '../../lib/filters.ts';
+import { booleanQuery, isoDate, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
 import { foldText } from '../../lib/text.ts';
 import { DOCUMENTATION_TYPES } from './documentation-requests.details.ts';
 import {
@@ -19,8 +21,8 @@ import {
  */
 export const documentationFilterSchema = z.object({
   consulateId: uuid.optional(),
-  state: z.enum(DOCUMENTATION_STATES).optional(),
-  type: z.enum(DOCUMENTATION_TYPES).optional(),
+  state: oneOrMore(DOCUMENTATION_STATES),
+  type: oneOrMore(DOCUMENTATION_TYPES),
   assignedToId: uuidOrNone.optional().meta({ description: 'A staff id, or `none` for unassigned.' }),
   flag: z.enum(DOCUMENTATION_FLAGS).optional(),
   personId: uuid.optional(),
@@ -46,6 +48,29 @@ export const documentationFilterSchema = z.object({
   resolvedTo: isoDateTime.optional(),
   cancelledFrom: isoDateTime.optional(),
   cancelledTo: isoDateTime.optional(),
+  // Local calendar days, each request's in its own consulate's time zone, so
+  // one range means the same days at every consulate (both ends included).
+  submittedDateFrom: isoDate
+    .optional()
+    .meta({ description: 'Submitted on or after this local date (the consulate’s calendar).' }),
+  submittedDateTo: isoDate.optional().meta({ description: 'Submitted on or before this local date.' }),
+  issuedDateFrom: isoDate.optional(),
+  issuedDateTo: isoDate.optional(),
+  resolvedDateFrom: isoDate.optional(),
+  resolvedDateTo: isoDate.optional(),
+  cancelledDateFrom: isoDate.optional(),
+  cancelledDateTo: isoDate.optional(),
+  ageDaysMin: z.coerce.number().int().min(0).max(36_500).optional().meta({
+    format: 'int32',
+    description: 'At least this many calendar days since the submission day, today at the request’s consulate.',
+  }),
+  ageDaysMax: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(36_500)
+    .optional()
+    .meta({ format: 'int32', description: 'At most this many calendar days since the submission day (0: today).' }),
 });
 
 export type DocumentationFilter = z.output<typeof documentationFilterSchema>;
@@ -54,7 +79,42 @@ export type DocumentationFilter = z.output<typeof documentationFilterSchema>;
 export const instantRange = (from?: string, to?: string) =>
   from || to ? { ...(from ? { gte: new Date(from) } : {}), ...(to ? { lt: new Date(to) } : {}) } : undefined;
 
-export function documentationWhere(db: Db, f: DocumentationFilter, now: Date): Prisma.DocumentationRequestWhereInput {
+/** The consulates' time zones, which an age filter needs (each consulate's today); none otherwise. */
+export async function zonesFor(db: Db, f: DocumentationFilter): Promise<string[]> {
+  if (f.ageDaysMin === undefined && f.ageDaysMax === undefined) return [];
+  const rows = await db.consulate.findMany({ distinct: ['timeZone'], select: { timeZone: true } });
+  return rows.map((r) => r.timeZone);
+}
+
+/**
+ * Submitted between `ageDaysMax` and `ageDaysMin` days before today, today
+ * being each consulate's own: one branch per group of zones that share a
+ * date now (`zones` are the consulates' zones, from `zonesFor`).
+ */
+function ageWhere(f: DocumentationFilter, now: Date, zones: readonly string[]): Prisma.DocumentationRequestWhereInput {
+  if (f.ageDaysMin === undefined && f.ageDaysMax === undefined) return {};
+  const byToday = new Map<string, string[]>();
+  for (const zone of zones) {
+    const today = localDate(now, zone);
+    byToday.set(today, [...(byToday.get(today) ?? []), zone]);
+  }
+  return {
+    OR: [...byToday].map(([today, sharing]) => ({
+      consulate: { timeZone: { in: sharing } },
+      submittedDate: {
+        ...(f.ageDaysMax !== undefined ? { gte: dateValue(nextDate(today, -f.ageDaysMax)) } : {}),
+        ...(f.ageDaysMin !== undefined ? { lte: dateValue(nextDate(today, -f.ageDaysMin)) } : {}),
+      },
+    })),
+  };
+}
+
+export function documentationWhere(
+  db: Db,
+  f: DocumentationFilter,
+  now: Date,
+  zones: readonly string[] = [],
+): Prisma.DocumentationRequestWhereInput {
   const words = f.personName ? foldText(f.personName).split(' ').filter(Boolean) : [];
   const overdue: Prisma.DocumentationRequestWhereInput = { state: { in: [...UNRESOLVED_STATES] }, dueAt: { lt: now } };
   const withinDeadline: Prisma.DocumentationRequestWhereInput = {
@@ -68,11 +128,17 @@ export function documentationWhere(db: Db, f: DocumentationFilter, now: Date): P
     ['resolvedAt', f.resolvedFrom, f.resolvedTo],
     ['cancelledAt', f.cancelledFrom, f.cancelledTo],
   ];
+  const days: [keyof Prisma.DocumentationRequestWhereInput, string | undefined, string | undefined][] = [
+    ['submittedDate', f.submittedDateFrom, f.submittedDateTo],
+    ['issuedDate', f.issuedDateFrom, f.issuedDateTo],
+    ['resolvedDate', f.resolvedDateFrom, f.resolvedDateTo],
+    ['cancelledDate', f.cancelledDateFrom, f.cancelledDateTo],
+  ];
   return {
     AND: [
       f.consulateId ? { consulateId: f.consulateId } : {},
-      f.state ? { state: f.state } : {},
-      f.type ? { type: f.type } : {},
+      f.state ? { state: { in: f.state } } : {},
+      f.type ? { type: { in: f.type } } : {},
       f.assignedToId === 'none' ? { assignedToId: null } : f.assignedToId ? { assignedToId: f.assignedToId } : {},
       f.flag === 'potential_duplicate'
         ? { potentialDuplicate: true }
@@ -101,13 +167,11 @@ export function documentationWhere(db: Db, f: DocumentationFilter, now: Date): P
         const range = instantRange(from, to);
         return range ? [{ [field]: range }] : [];
       }),
+      ...days.flatMap(([field, from, to]) => {
+        const range = dateRange(from, to);
+        return range ? [{ [field]: range }] : [];
+      }),
+      ageWhere(f, now, zones),
     ],
   };
-}
-
-/** The query string of the list that returns exactly the records of `f`. */
-export function filterQuery(f: Record<string, string | boolean | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(f)) if (value !== undefined) params.set(key, String(value));
-  return params.toString();
 }

@@ -15,7 +15,7 @@ import { assertAssignee } from '../staff/staff.repository.ts';
 import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import type { Sql } from '../../db/sql.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
-import { documentationWhere } from './documentation-requests.filters.ts';
+import { documentationWhere, zonesFor } from './documentation-requests.filters.ts';
 import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './documentation-requests.details.ts';
 import {
   appendEvent,
@@ -248,7 +248,11 @@ export class DocumentationRequestsService {
     const now = this.clock.now();
     const { limit: _limit, cursor: _cursor, ...filter } = input;
     const where: Prisma.DocumentationRequestWhereInput = {
-      AND: [scope, documentationWhere(this.prisma, filter, now), afterCreatedDesc(cursor)],
+      AND: [
+        scope,
+        documentationWhere(this.prisma, filter, now, await zonesFor(this.prisma, filter)),
+        afterCreatedDesc(cursor),
+      ],
     };
     // The filter picks the page (Prisma, the same `where` statistics count with);
     // one statement then reads those requests with their persons and timelines.

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { oneOrMore } from '../../lib/filters.ts';
 import { isoDate, uuid } from '../../lib/schemas.ts';
 import { MOBILE_VISIT_STATES } from './mobile-visits.states.ts';
 
 /** Filters of `GET /v1/mobile-visits`, shared with statistics. */
 export const mobileVisitFilterSchema = z.object({
   consulateId: uuid.optional(),
-  state: z.enum(MOBILE_VISIT_STATES).optional(),
+  state: oneOrMore(MOBILE_VISIT_STATES),
   hostState: z
     .string()
     .max(2)
@@ -23,7 +24,7 @@ export function mobileVisitWhere(f: MobileVisitFilter): Prisma.MobileVisitWhereI
   return {
     AND: [
       f.consulateId ? { consulateId: f.consulateId } : {},
-      f.state ? { state: f.state } : {},
+      f.state ? { state: { in: f.state } } : {},
       f.hostState ? { hostState: f.hostState } : {},
       f.from ? { lastDay: { gte: dateValue(f.from) } } : {},
       f.to ? { firstDay: { lte: dateValue(f.to) } } : {},

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { booleanQuery, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
+import { dateRange, oneOrMore } from '../../lib/filters.ts';
+import { booleanQuery, isoDate, isoDateTime, text, uuid, uuidOrNone } from '../../lib/schemas.ts';
 import { instantRange } from '../documentation-requests/documentation-requests.filters.ts';
 import {
   ACTIVE_STATES,
@@ -16,9 +17,9 @@ import {
  */
 export const caseFilterSchema = z.object({
   consulateId: uuid.optional(),
-  state: z.enum(PROTECTION_STATES).optional(),
-  category: z.enum(PROTECTION_CATEGORIES).optional(),
-  priority: z.enum(PROTECTION_PRIORITIES).optional(),
+  state: oneOrMore(PROTECTION_STATES),
+  category: oneOrMore(PROTECTION_CATEGORIES),
+  priority: oneOrMore(PROTECTION_PRIORITIES),
   assignedToId: uuidOrNone.optional(),
   confidential: booleanQuery,
   escalated: booleanQuery,
@@ -31,6 +32,13 @@ export const caseFilterSchema = z.object({
   openedTo: isoDateTime.optional(),
   closedFrom: isoDateTime.optional(),
   closedTo: isoDateTime.optional(),
+  // Local calendar days at each case's consulate (both ends included).
+  openedDateFrom: isoDate
+    .optional()
+    .meta({ description: 'Opened on or after this local date (the consulate’s calendar).' }),
+  openedDateTo: isoDate.optional(),
+  closedDateFrom: isoDate.optional(),
+  closedDateTo: isoDate.optional(),
   q: text(200, { min: 2 }).optional().meta({ description: 'Text in the reference or the summary.' }),
 });
 
@@ -41,12 +49,14 @@ export function caseWhere(db: Db, f: CaseFilter, now: Date): Prisma.ProtectionCa
   const onTime: Prisma.ProtectionCaseWhereInput = { firstActionAt: { lte: db.protectionCase.fields.firstActionDueAt } };
   const opened = instantRange(f.openedFrom, f.openedTo);
   const closed = instantRange(f.closedFrom, f.closedTo);
+  const openedDays = dateRange(f.openedDateFrom, f.openedDateTo);
+  const closedDays = dateRange(f.closedDateFrom, f.closedDateTo);
   return {
     AND: [
       f.consulateId ? { consulateId: f.consulateId } : {},
-      f.state ? { state: f.state } : {},
-      f.category ? { category: f.category } : {},
-      f.priority ? { priority: f.priority } : {},
+      f.state ? { state: { in: f.state } } : {},
+      f.category ? { category: { in: f.category } } : {},
+      f.priority ? { priority: { in: f.priority } } : {},
       f.assignedToId === 'none' ? { assignedToId: null } : f.assignedToId ? { assignedToId: f.assignedToId } : {},
       f.confidential !== undefined ? { confidential: f.confidential } : {},
       f.escalated !== undefined ? { escalated: f.escalated } : {},
@@ -69,6 +79,8 @@ export function caseWhere(db: Db, f: CaseFilter, now: Date): Prisma.ProtectionCa
       f.personId ? { personId: f.personId } : {},
       opened ? { openedAt: opened } : {},
       closed ? { closedAt: closed } : {},
+      openedDays ? { openedDate: openedDays } : {},
+      closedDays ? { closedDate: closedDays } : {},
       f.q
         ? {
             OR: [{ reference: { startsWith: f.q.toUpperCase() } }, { summary: { contains: f.q, mode: 'insensitive' } }],

@@ -14,17 +14,15 @@ export function flatten(tree: unknown, prefix = ''): [string, number | null, str
   if (tree === null || typeof tree !== 'object') return [[prefix, tree as number | null, '']];
   const node = tree as Record<string, unknown>;
   if (('value' in node || 'sum' in node) && 'drillDown' in node) {
-    const drill = Array.isArray(node.drillDown) ? node.drillDown.join(' ') : String(node.drillDown);
-    return [[prefix, (node.value ?? node.sum) as number, drill]];
+    return [[prefix, (node.value ?? node.sum) as number, node.drillDown as string]];
   }
   return Object.entries(node).flatMap(([key, child]) => {
     const name = prefix ? `${prefix}.${key}` : key;
     if (child !== null && typeof child === 'object') return flatten(child, name);
     // Percentiles and shares: a number without a drill-down of its own, computed
     // over the population named beside it.
-    const population = (node.population ?? node.denominator) as { drillDown?: string | string[] } | undefined;
-    const drill = population?.drillDown;
-    return [[name, child as number | null, Array.isArray(drill) ? drill.join(' ') : (drill ?? '')]];
+    const population = (node.population ?? node.denominator) as { drillDown?: string } | undefined;
+    return [[name, child as number | null, population?.drillDown ?? '']];
   });
 }
 

@@ -15,16 +15,15 @@ export const statsQuery = z
   .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'must not be before from' });
 
 /**
- * A count and the list that returns exactly its records: a path and query of
- * a list endpoint for a consulate's figure; for network totals, the lists of
- * the consulates whose figures it sums.
+ * The list request — path and query of a list endpoint — that returns
+ * exactly the records a figure counts (or sums), network totals included.
  */
-export const countSchema = z
-  .object({
-    value: int32(),
-    drillDown: z.union([outText(2000), z.array(outText(2000)).max(100)]),
-  })
-  .meta({ id: 'StatCount' });
+const drillDown = outText(2000).meta({
+  description: 'The list request that returns exactly the records behind the figure.',
+});
+
+/** A count and the list that returns exactly its records. */
+export const countSchema = z.object({ value: int32(), drillDown }).meta({ id: 'StatCount' });
 
 const byKeys = <K extends readonly [string, ...string[]]>(keys: K, description: string) =>
   z
@@ -115,12 +114,7 @@ export const protectionFiguresSchema = z.object({
 });
 
 /** A sum (not a count of records) and the list of the records it adds up. */
-export const sumSchema = z
-  .object({
-    sum: int32(),
-    drillDown: z.union([outText(2000), z.array(outText(2000)).max(100)]),
-  })
-  .meta({ id: 'StatSum' });
+export const sumSchema = z.object({ sum: int32(), drillDown }).meta({ id: 'StatSum' });
 
 export const serviceFiguresSchema = z.object({
   appointments: z.object({
