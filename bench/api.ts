@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDatabase, fmt } from './lib.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
-import { startPgBouncer } from './pgbouncer.ts';
+import { startPgBouncer } from '../tests/helpers/pgbouncer.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');

@@ -102,7 +102,7 @@ const envSchema = z
     STATS_DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     DATABASE_POOL_MAX: int(10, 1, 500),
     DATABASE_DIRECT_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
-    DATABASE_PREPARED_STATEMENTS: bool(true),
+    DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 60_000),
     DATABASE_POOL_TIMEOUT_MS: int(15_000, 100, 120_000),
     DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 600_000),
@@ -241,7 +241,11 @@ export function toAppConfig(
     statsDatabaseUrl: env.STATS_DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
     databaseDirectUrl: env.DATABASE_DIRECT_URL ?? databaseUrl,
-    databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+    // Behind a pooler (a separate direct URL) off unless asked for: PgBouncer < 1.21 cannot keep them.
+    databasePreparedStatements:
+      env.DATABASE_PREPARED_STATEMENTS === undefined
+        ? env.DATABASE_DIRECT_URL === undefined || env.DATABASE_DIRECT_URL === databaseUrl
+        : ['true', '1', 'yes'].includes(env.DATABASE_PREPARED_STATEMENTS),
     databaseTimeouts: Object.freeze({
       connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       poolMs: env.DATABASE_POOL_TIMEOUT_MS,

@@ -7,6 +7,13 @@ export const CHANGES_CHANNEL = 'ccm_changes';
 export interface ChangeFeedOptions {
   /** A direct connection: LISTEN does not survive a transaction-mode pooler. */
   url: string;
+  /**
+   * Sends the heartbeat NOTIFY through another connection than the listening
+   * one (the service's pool): the feed is trusted only if PostgreSQL delivers
+   * what other sessions notify — which a LISTEN made through a transaction-mode
+   * pooler never receives, however it was configured.
+   */
+  notify: (channel: string, payload: string) => Promise<unknown>;
   /** How often the feed proves it still hears the database (a NOTIFY to itself). */
   heartbeatMs?: number;
   log?: (level: 'warn' | 'info', message: string, details?: Record<string, unknown>) => void;
@@ -145,7 +152,8 @@ export class ChangeFeed {
     }
     this.pending = `ping:${this.instance}:${++this.sequence}`;
     this.pendingSince = Date.now();
-    client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, this.pending]).catch(() => this.lost(client));
+    // A failed heartbeat just stays unanswered: the next beat stops trusting the caches.
+    this.options.notify(CHANGES_CHANNEL, this.pending).catch(() => undefined);
   }
 
   private lost(client: pg.Client): void {

@@ -58,6 +58,7 @@ export default fp(
     await prisma.$connect();
     const changes = new ChangeFeed({
       url: databaseDirectUrl,
+      notify: (channel, payload) => pool.query('SELECT pg_notify($1, $2)', [channel, payload]),
       log: (level, message, details) => app.log[level](details ?? {}, message),
     });
     await changes.start();

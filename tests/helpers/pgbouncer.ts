@@ -18,9 +18,11 @@ const freePort = () =>
     });
   });
 
-/** Debian's pgbouncer binary, installed with apt when missing (root only). */
+export const PGBOUNCER = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';
+
+/** Debian's pgbouncer binary, installed with apt when missing (root only; the benchmark relies on it). */
 export async function pgbouncerBinary(): Promise<string> {
-  const bin = '/usr/sbin/pgbouncer';
+  const bin = PGBOUNCER;
   if (existsSync(bin)) return bin;
   if (userInfo().uid !== 0) throw new Error('pgbouncer is not installed (apt-get install pgbouncer)');
   await run('apt-get', ['install', '-y', '-q', 'pgbouncer'], {
@@ -32,7 +34,8 @@ export async function pgbouncerBinary(): Promise<string> {
 /**
  * PgBouncer in transaction mode in front of `databaseUrl`'s server, on a free
  * port; `url` is `databaseUrl` through it. As root it runs as the postgres user
- * (PgBouncer refuses root).
+ * (PgBouncer refuses root). It passes on no startup parameter it does not know
+ * (the service sends none behind a pooler; see docs/decisions.md).
  */
 export async function startPgBouncer(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
   const bin = await pgbouncerBinary();
@@ -55,7 +58,6 @@ export async function startPgBouncer(databaseUrl: string): Promise<{ url: string
       'pool_mode = transaction',
       'max_client_conn = 2000',
       'default_pool_size = 20',
-      'ignore_startup_parameters = extra_float_digits,options,statement_timeout,idle_in_transaction_session_timeout',
       `logfile = ${path.join(dir, 'pgbouncer.log')}`,
       '',
     ].join('\n'),
@@ -87,7 +89,7 @@ export async function startPgBouncer(databaseUrl: string): Promise<{ url: string
         // gone
       }
       await new Promise((r) => setTimeout(r, 300));
-      await rm(dir, { recursive: true, force: true });
+      if (!process.env.KEEP_PGBOUNCER_LOG) await rm(dir, { recursive: true, force: true });
     },
   };
 }
