@@ -102,7 +102,7 @@ const envSchema = z
     STATS_DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     DATABASE_POOL_MAX: int(10, 1, 500),
     DATABASE_DIRECT_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
-    DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+    DATABASE_PREPARED_STATEMENTS: optionalString.pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional()),
     DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 60_000),
     DATABASE_POOL_TIMEOUT_MS: int(15_000, 100, 120_000),
     DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 600_000),
