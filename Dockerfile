@@ -10,6 +10,9 @@ COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json ./
 RUN npm ci --no-audit --no-fund
 COPY src ./src
+COPY scripts ./scripts
+RUN npm run build
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "src/server.ts"]
+# As `npm start` runs it (package.json), without the build step the image already made.
+CMD ["node", "--max-old-space-size=160", "--enable-source-maps", "dist/server.js"]

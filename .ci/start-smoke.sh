@@ -41,7 +41,7 @@ echo "ZIP code 90057 is served by $SERVED"
 [ "$SERVED" = LAX ] || { echo "expected the seeded ZIP dataset to send 90057 to LAX"; exit 1; }
 curl -fsS "$BASE/docs/json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const d=JSON.parse(s);if(!d.openapi.startsWith("3.1"))process.exit(1);console.log("OpenAPI",d.openapi,Object.keys(d.paths).length,"paths")})'
 
-SERVER_PID="$(pgrep -s "$SID" -f '^node .*src/server.ts' | head -1)"
+SERVER_PID="$(pgrep -s "$SID" -f '^node .*dist/server.js' | head -1)"
 kill -TERM "$SERVER_PID"
 for _ in $(seq 1 60); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
 if kill -0 "$SERVER_PID" 2>/dev/null; then echo "server did not stop within 30 s"; cat "$LOG"; exit 1; fi

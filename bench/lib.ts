@@ -11,7 +11,10 @@ import { migrateDatabase } from '../src/db/migrate.ts';
  * when set (a maintenance URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres),
  * else on a throw-away embedded PostgreSQL.
  */
-export async function benchDatabase(label: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function benchDatabase(
+  label: string,
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   let adminUrl = process.env.BENCH_DATABASE_URL;
   let stopEmbedded = async () => {};
   if (!adminUrl) {
@@ -42,7 +45,7 @@ export async function benchDatabase(label: string): Promise<{ url: string; close
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  await migrateDatabase(url.toString());
+  if (migrate) await migrateDatabase(url.toString());
   return {
     url: url.toString(),
     async close() {

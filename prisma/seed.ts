@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { hashPassword } from '../src/lib/passwords.ts';
+import { projectRoot } from '../src/db/migrate.ts';
 import type { PrismaClient, Tx } from '../src/db/client.ts';
 import { recordAudit, SYSTEM_CONTEXT } from '../src/modules/audit/audit.repository.ts';
 import { lockForJurisdictionChange, recomputeAllFlags } from '../src/modules/jurisdiction/jurisdiction.repository.ts';
@@ -92,7 +93,8 @@ export interface JurisdictionSeedResult {
 export async function seedJurisdiction(prisma: PrismaClient, databaseUrl: string): Promise<JurisdictionSeedResult> {
   if (await datasetLoaded(prisma)) return notLoaded();
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./seed-jurisdiction-child.ts', import.meta.url)), [], {
+    // From the project root, so it is found from a built bundle too.
+    const child = fork(path.join(projectRoot(), 'prisma', 'seed-jurisdiction-child.ts'), [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -1,9 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/env.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
+import { serializerCompiler } from './lib/serializer.ts';
 import { appointmentsRoutes } from './modules/appointments/appointments.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
@@ -25,6 +26,7 @@ import { schedulesRoutes } from './modules/schedules/schedules.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { statsRoutes } from './modules/stats/stats.routes.ts';
 import authPlugin from './plugins/auth.ts';
+import caches from './plugins/caches.ts';
 import configPlugin from './plugins/config.ts';
 import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.ts';
 import idempotency from './plugins/idempotency.ts';
@@ -75,6 +77,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(errorHandler);
   await app.register(security);
   await app.register(prismaPlugin);
+  await app.register(caches);
   await app.register(openapi);
   await app.register(rateLimit);
   await app.register(authPlugin);

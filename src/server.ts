@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       host: embedded ? '127.0.0.1' : undefined,
     });
 
-    await migrateDatabase(config.databaseUrl);
+    await migrateDatabase(config.databaseDirectUrl);
     const admin = seedAdmin(env, embedded !== undefined);
     const prisma = createPrismaClient(config.databaseUrl, 2);
     const seeded = await seed(prisma, { admin })

@@ -84,4 +84,23 @@ describe('configuration', () => {
       })[0],
     ).toMatch(/^PROTECTION_FIRST_ACTION_HOURS/);
   });
+
+  it('behind a pooler (a separate direct URL) turns prepared statements off unless told otherwise', () => {
+    const env = { DATABASE_URL: 'postgresql://u@bouncer:6432/db', JWT_SECRET: SECRET };
+    const direct = toAppConfig(parseEnv(env));
+    expect(direct).toMatchObject({ databaseDirectUrl: env.DATABASE_URL, databasePreparedStatements: true });
+    const pooled = toAppConfig(parseEnv({ ...env, DATABASE_DIRECT_URL: 'postgresql://u@db:5432/db' }));
+    expect(pooled).toMatchObject({ databaseDirectUrl: 'postgresql://u@db:5432/db', databasePreparedStatements: false });
+    const asked = toAppConfig(
+      parseEnv({ ...env, DATABASE_DIRECT_URL: 'postgresql://u@db:5432/db', DATABASE_PREPARED_STATEMENTS: 'true' }),
+    );
+    expect(asked.databasePreparedStatements).toBe(true);
+    // Empty values, as .env.example has them, mean "the default".
+    expect(toAppConfig(parseEnv({ ...env, DATABASE_DIRECT_URL: '', DATABASE_PREPARED_STATEMENTS: '' }))).toMatchObject({
+      databaseDirectUrl: env.DATABASE_URL,
+      databasePreparedStatements: true,
+    });
+    expect(problems({ ...env, DATABASE_PREPARED_STATEMENTS: 'maybe' })[0]).toMatch(/^DATABASE_PREPARED_STATEMENTS/);
+    expect(problems({ ...env, DATABASE_DIRECT_URL: 'mysql://x' })[0]).toMatch(/^DATABASE_DIRECT_URL/);
+  });
 });

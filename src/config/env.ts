@@ -101,6 +101,8 @@ const envSchema = z
     DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     STATS_DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
     DATABASE_POOL_MAX: int(10, 1, 500),
+    DATABASE_DIRECT_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
+    DATABASE_PREPARED_STATEMENTS: optionalString.pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional()),
     DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 60_000),
     DATABASE_POOL_TIMEOUT_MS: int(15_000, 100, 120_000),
     DATABASE_STATEMENT_TIMEOUT_MS: int(5_000, 100, 600_000),
@@ -162,6 +164,10 @@ export interface AppConfig {
   readonly databaseUrl: string;
   readonly statsDatabaseUrl: string | undefined;
   readonly databasePoolMax: number;
+  /** A direct (not pooled) connection to the primary: migrations and change notifications. */
+  readonly databaseDirectUrl: string;
+  /** Named prepared statements; off behind PgBouncer < 1.21 in transaction mode. */
+  readonly databasePreparedStatements: boolean;
   /** Bounds on database calls (milliseconds); see README "When the database fails". */
   readonly databaseTimeouts: {
     /** Opening a connection (both pools). */
@@ -234,6 +240,12 @@ export function toAppConfig(
     databaseUrl,
     statsDatabaseUrl: env.STATS_DATABASE_URL,
     databasePoolMax: env.DATABASE_POOL_MAX,
+    databaseDirectUrl: env.DATABASE_DIRECT_URL ?? databaseUrl,
+    // Behind a pooler (a separate direct URL) off unless asked for: PgBouncer < 1.21 cannot keep them.
+    databasePreparedStatements:
+      env.DATABASE_PREPARED_STATEMENTS === undefined
+        ? env.DATABASE_DIRECT_URL === undefined || env.DATABASE_DIRECT_URL === databaseUrl
+        : ['true', '1', 'yes'].includes(env.DATABASE_PREPARED_STATEMENTS),
     databaseTimeouts: Object.freeze({
       connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       poolMs: env.DATABASE_POOL_TIMEOUT_MS,

@@ -65,30 +65,88 @@ function answeringClient(connectMs: number) {
 export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
 
 /**
- * A Prisma client over node-postgres (Prisma 7's driver adapter). With
- * `timeouts`, every connection, statement and transaction is bounded (see
- * docs/decisions.md "Bounding the database"); without (scripts, tests' own
- * clients), pg's defaults apply and transactions get TRANSACTION_OPTIONS.
+ * Prepared-statement names by SQL text: one per distinct statement, shared by
+ * every connection. Bounded: statements beyond the first few thousand shapes
+ * (variable-length lists make new texts) run unnamed, so neither this map nor
+ * the server's per-connection statement cache grows without end.
  */
-export function createPrismaClient(databaseUrl: string, poolMax = 10, timeouts?: DatabaseTimeouts): PrismaClient {
-  const adapter = new PrismaPg({
+const MAX_NAMED_STATEMENTS = 2000;
+const statementNames = new Map<string, string>();
+export function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (!name) {
+    if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
+    name = `ccm_${statementNames.size.toString(36)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+export interface PoolOptions {
+  max?: number;
+  /** Bounds on connections and statements; without (scripts, tests' own clients), pg's defaults. */
+  timeouts?: Pick<DatabaseTimeouts, 'connectMs' | 'poolMs' | 'statementMs'>;
+  /**
+   * Send `statement_timeout` as a startup parameter (no round trip). Off behind
+   * PgBouncer, which refuses unknown startup parameters: there the role's
+   * default bounds statements (README "PgBouncer"), `query_timeout` still
+   * bounds the wait client-side.
+   */
+  startupStatementTimeout?: boolean;
+}
+
+/** A node-postgres pool, shared by Prisma and the hand-written SQL of the hot paths. */
+export function createPool(
+  databaseUrl: string,
+  { max = 10, timeouts, startupStatementTimeout = true }: PoolOptions = {},
+): pg.Pool {
+  return new pg.Pool({
     connectionString: databaseUrl,
-    max: poolMax,
+    max,
     // The service names itself to PostgreSQL (pg_stat_activity).
     application_name: 'consular-api',
     ...(timeouts && {
       Client: answeringClient(timeouts.connectMs),
       connectionTimeoutMillis: timeouts.poolMs,
-      // A startup parameter: no extra round trip. Behind PgBouncer see README "PgBouncer".
-      statement_timeout: timeouts.statementMs,
+      ...(startupStatementTimeout ? { statement_timeout: timeouts.statementMs } : {}),
       query_timeout: timeouts.statementMs + QUERY_TIMEOUT_GRACE_MS,
       // A peer gone without a word (network cut) is noticed by the kernel too.
       keepAlive: true,
     }),
   });
+}
+
+export interface ClientOptions extends PoolOptions {
+  /** Bounds of interactive transactions (with `timeouts`). */
+  transactionMs?: number;
+  /**
+   * Named prepared statements (parsed and planned once per connection). Off
+   * behind a transaction-mode pooler that cannot keep them (PgBouncer < 1.21).
+   */
+  preparedStatements?: boolean;
+}
+
+/**
+ * A Prisma client over node-postgres (Prisma 7's driver adapter), on a pool
+ * of its own (`source` a URL) or a shared one. With `timeouts`, every
+ * connection, statement and transaction is bounded (see docs/decisions.md
+ * "Bounding the database"); without (scripts, tests' own clients), pg's
+ * defaults apply and transactions get TRANSACTION_OPTIONS.
+ */
+export function createPrismaClient(source: string | pg.Pool, poolMax = 10, options: ClientOptions = {}): PrismaClient {
+  const pool = typeof source === 'string' ? createPool(source, { ...options, max: poolMax }) : source;
+  const adapter = new PrismaPg(pool, {
+    // The adapter does not end a pool it was given; ours end with the client.
+    disposeExternalPool: typeof source === 'string',
+    // An undefined name runs the statement unnamed (the adapter passes it to pg as is).
+    ...(options.preparedStatements ? { statementNameGenerator: ({ sql }) => statementName(sql) as string } : {}),
+  });
+  const { timeouts, transactionMs } = options;
   return new PrismaClient({
     adapter,
-    transactionOptions: timeouts ? { maxWait: timeouts.poolMs, timeout: timeouts.transactionMs } : TRANSACTION_OPTIONS,
+    transactionOptions: timeouts
+      ? { maxWait: timeouts.poolMs, timeout: transactionMs ?? TRANSACTION_OPTIONS.timeout }
+      : TRANSACTION_OPTIONS,
   });
 }
 

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
 import type { Prisma, PrismaClient, Tx } from './client.ts';
 
 /**
@@ -18,6 +18,9 @@ export class Answer<T = unknown> {
 /** 201 Created with `body` (and its ETag, Location when given). */
 export const created = <T>(body: T, headers: Record<string, string> = {}): Answer<T> => new Answer(201, body, headers);
 
+/** Runs one SQL statement (`$1`… parameters) in the transaction at hand; its rows. */
+export type RunSql = (sql: string, values: unknown[]) => Promise<unknown[]>;
+
 /**
  * Something of the request that takes part in its write transaction; the
  * idempotency plugin's key is one. `enter` runs first in the transaction
@@ -26,12 +29,14 @@ export const created = <T>(body: T, headers: Record<string, string> = {}): Answe
  * with the write.
  */
 export interface TransactionParticipant {
-  enter(tx: Tx): Promise<void>;
-  leave(tx: Tx, result: unknown): Promise<void>;
+  enter(run: RunSql): Promise<void>;
+  leave(run: RunSql, result: unknown): Promise<void>;
 }
 
-/** The participant of the request being served, if any (set around the route handler). */
-export const transactionParticipant = new AsyncLocalStorage<TransactionParticipant>();
+/** What a write transaction needs of its request: the participant, when it has one. */
+export interface WriteContext {
+  readonly participant?: TransactionParticipant | undefined;
+}
 
 interface TransactionOptions {
   maxWait?: number;
@@ -39,23 +44,44 @@ interface TransactionOptions {
   isolationLevel?: Prisma.TransactionIsolationLevel;
 }
 
+const prismaRun =
+  (tx: Tx): RunSql =>
+  (sql, values) =>
+    tx.$queryRawUnsafe<unknown[]>(sql, ...values);
+
 /**
  * `prisma.$transaction(fn)` for the writes of creating requests: the
  * request's participant (its Idempotency-Key) joins the transaction. Every
  * service behind a route with `config: { idempotent: true }` writes through
- * this, and returns its `Answer` from `fn`.
+ * this (or `sqlWriteTransaction`), and returns its `Answer` from `fn`.
  */
 export async function writeTransaction<T>(
   prisma: PrismaClient,
+  ctx: WriteContext,
   fn: (tx: Tx) => Promise<T>,
   options?: TransactionOptions,
 ): Promise<T> {
-  const participant = transactionParticipant.getStore();
+  const participant = ctx.participant;
   if (!participant) return prisma.$transaction(fn, options);
   return prisma.$transaction(async (tx) => {
-    await participant.enter(tx);
+    await participant.enter(prismaRun(tx));
     const result = await fn(tx);
-    await participant.leave(tx, result);
+    await participant.leave(prismaRun(tx), result);
     return result;
   }, options);
+}
+
+/** The same, for a hand-written transaction on a pg connection (see Sql.transaction). */
+export async function joinSqlTransaction<T>(
+  client: pg.PoolClient,
+  ctx: WriteContext,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const participant = ctx.participant;
+  if (!participant) return fn();
+  const run: RunSql = async (sql, values) => (await client.query(sql, values)).rows as unknown[];
+  await participant.enter(run);
+  const result = await fn();
+  await participant.leave(run, result);
+  return result;
 }

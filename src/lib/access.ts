@@ -1,5 +1,6 @@
 import type { StaffRole } from '../generated/prisma/enums.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.ts';
+import type { TransactionParticipant } from '../db/transaction.ts';
 
 /**
  * The one place that decides what an actor may do (SPEC §1), and builds the
@@ -40,6 +41,14 @@ export type Actor = StaffActor | KioskActor;
 export interface RequestContext<A extends Actor = StaffActor> {
   readonly actor: A;
   readonly requestId: string;
+  /**
+   * `<entity type>:<id>` of what the request's audited writes changed; the
+   * replica's caches drop those entries before the answer leaves (the other
+   * replicas hear it from the database).
+   */
+  readonly touched?: Set<string>;
+  /** The request's Idempotency-Key, which takes part in its write transaction (db/transaction.ts). */
+  readonly participant?: TransactionParticipant | undefined;
 }
 
 const PERMISSIONS = {

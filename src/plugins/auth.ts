@@ -1,12 +1,14 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { FeedCache } from '../db/changes.ts';
 import {
   assertCan,
   type Actor,
   type KioskActor,
   type Permission,
   type RequestContext,
+  type Role,
   type StaffActor,
 } from '../lib/access.ts';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.ts';
@@ -71,6 +73,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor | undefined;
+    /** The staff account behind the session (staff requests). */
+    account: StaffAccount | undefined;
+    /** See RequestContext.touched. */
+    touched: Set<string> | undefined;
   }
 }
 
@@ -78,15 +84,73 @@ declare module 'fastify' {
 export function staffContext(request: FastifyRequest): RequestContext<StaffActor> {
   const actor = request.actor;
   if (actor?.kind !== 'staff') throw new UnauthorizedError();
-  return { actor, requestId: request.id };
+  return { actor, requestId: request.id, touched: touchedBy(request), participant: request.idempotency?.participant };
 }
 
 /** The kiosk context of an authenticated request (handlers behind `authenticateKiosk`). */
 export function kioskContext(request: FastifyRequest): RequestContext<KioskActor> {
   const actor = request.actor;
   if (actor?.kind !== 'kiosk') throw new UnauthorizedError();
-  return { actor, requestId: request.id };
+  return { actor, requestId: request.id, touched: touchedBy(request), participant: request.idempotency?.participant };
 }
+
+/** The set the request's audited writes name their entities in (see RequestContext.touched). */
+export function touchedBy(request: FastifyRequest): Set<string> {
+  return (request.touched ??= new Set());
+}
+
+interface SessionState {
+  account: StaffAccount;
+}
+
+interface KioskState {
+  secretVersion: number;
+  consulateId: string;
+}
+
+/** The account behind a staff session, as `GET /v1/auth/me` shows it. */
+export interface StaffAccount {
+  id: string;
+  email: string;
+  fullName: string;
+  role: Role;
+  consulateId: string | null;
+  active: boolean;
+  lastLoginAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface SessionRow {
+  staff_id: string;
+  email: string;
+  full_name: string;
+  role: Role;
+  consulate_id: string | null;
+  active: boolean;
+  last_login_at: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SESSION_SQL = `SELECT st.id AS staff_id, st.email, st.full_name, st.role::text AS role, st.consulate_id, st.active,
+    st.last_login_at, st.version, st.created_at, st.updated_at
+  FROM auth_sessions s JOIN staff st ON st.id = s.staff_id
+  WHERE s.id = $1 AND s.revoked_at IS NULL`;
+
+interface KioskRow {
+  enabled: boolean;
+  secret_version: number;
+  consulate_id: string;
+  last_seen_at: Date | null;
+}
+
+const KIOSK_SQL = 'SELECT enabled, secret_version, consulate_id, last_seen_at FROM kiosks WHERE id = $1';
+
+const TOUCH_KIOSK_SQL = `UPDATE kiosks SET last_seen_at = $2
+  WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $3)`;
 
 async function verifiedClaims(request: FastifyRequest): Promise<TokenClaims> {
   if (!request.headers.authorization) {
@@ -122,31 +186,68 @@ export default fp(
     });
 
     app.decorateRequest('actor', undefined);
+    app.decorateRequest('account', undefined);
+    app.decorateRequest('touched', undefined);
+
+    // Live sessions and kiosks, as the database last said, while the change
+    // feed vouches for them (src/db/changes.ts): a revoked session, a
+    // deactivated account, a changed role or a disabled kiosk is dropped the
+    // moment the database announces it — on this replica before the answer
+    // that made the change leaves. Only valid state is cached.
+    const sessions = new FeedCache<SessionState>(app.changes, { maxEntries: 20_000, ttlMs: 5 * 60_000 });
+    const kiosks = new FeedCache<KioskState>(app.changes, { maxEntries: 5_000, ttlMs: 5 * 60_000 });
+    const kioskSeen = new Map<string, number>();
+    app.changes.onChange((key) => {
+      const colon = key.indexOf(':');
+      const type = key.slice(0, colon);
+      const id = key.slice(colon + 1);
+      if (type === 'auth_session') sessions.delete(id);
+      else if (type === 'staff') sessions.deleteWhere((state) => state.account.id === id);
+      else if (type === 'kiosk') kiosks.delete(id);
+    });
+    app.addHook('onSend', async (request, _reply, payload) => {
+      const touched = request.touched;
+      if (touched?.size) for (const key of touched) app.changes.publishLocal(key);
+      return payload;
+    });
+
+    const readSession = async (sessionId: string): Promise<SessionState | undefined> => {
+      const row = await app.sql.one<SessionRow>(SESSION_SQL, [sessionId]);
+      if (!row || !row.active) return undefined;
+      return {
+        account: {
+          id: row.staff_id,
+          email: row.email,
+          fullName: row.full_name,
+          role: row.role,
+          consulateId: row.consulate_id,
+          active: row.active,
+          lastLoginAt: row.last_login_at,
+          version: row.version,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        },
+      };
+    };
 
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const claims = await verifiedClaims(request);
       if (claims.kind !== 'staff') {
         throw new ForbiddenError('Kiosk tokens are not accepted on staff endpoints.');
       }
-      // One primary-key lookup per request: a revoked session (logout, refresh
-      // reuse) or a deactivated account stops working at once, and role or
-      // consulate changes apply immediately.
-      const session = await app.prisma.authSession.findUnique({
-        where: { id: claims.sid },
-        select: {
-          revokedAt: true,
-          staffId: true,
-          staff: { select: { active: true, role: true, consulateId: true } },
-        },
-      });
-      if (!session || session.revokedAt || session.staffId !== claims.sub || !session.staff.active) {
+      // The session and its account, from the cache or one primary-key read: a
+      // revoked session (logout, refresh reuse) or a deactivated account stops
+      // working at once, and role or consulate changes apply immediately.
+      const session = await sessions.fill(claims.sid, () => readSession(claims.sid));
+      if (!session || session.account.id !== claims.sub) {
         throw new UnauthorizedError('The session has ended: log in again.', 'session-ended');
       }
+      request.account = session.account;
       request.actor = {
         kind: 'staff',
         id: claims.sub,
-        role: session.staff.role,
-        consulateId: session.staff.consulateId,
+        role: session.account.role,
+        consulateId: session.account.consulateId,
         sessionId: claims.sid,
       };
     });
@@ -156,25 +257,25 @@ export default fp(
       if (claims.kind !== 'kiosk') {
         throw new ForbiddenError('Only kiosk tokens are accepted on kiosk endpoints.');
       }
-      // One primary-key lookup: a disabled kiosk, or one whose secret was
-      // rotated since the token was issued, stops working at the next request.
-      const kiosk = await app.prisma.kiosk.findUnique({
-        where: { id: claims.sub },
-        select: { enabled: true, secretVersion: true, consulateId: true, lastSeenAt: true },
+      // A disabled kiosk, or one whose secret was rotated since the token was
+      // issued, stops working at the next request.
+      const kiosk = await kiosks.fill(claims.sub, async () => {
+        const row = await app.sql.one<KioskRow>(KIOSK_SQL, [claims.sub]);
+        if (!row?.enabled) return undefined;
+        if (row.last_seen_at && !kioskSeen.has(claims.sub)) kioskSeen.set(claims.sub, row.last_seen_at.getTime());
+        return { secretVersion: row.secret_version, consulateId: row.consulate_id };
       });
-      if (!kiosk || !kiosk.enabled || kiosk.secretVersion !== claims.sv || kiosk.consulateId !== claims.cid) {
+      if (!kiosk || kiosk.secretVersion !== claims.sv || kiosk.consulateId !== claims.cid) {
         throw new UnauthorizedError('This kiosk is disabled or its token is no longer valid.', 'kiosk-disabled');
       }
       const now = app.clock.now();
-      // Last seen, at most once a minute per kiosk (not a write per request).
-      if (!kiosk.lastSeenAt || now.getTime() - kiosk.lastSeenAt.getTime() > 60_000) {
-        await app.prisma.kiosk.updateMany({
-          where: {
-            id: claims.sub,
-            OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: new Date(now.getTime() - 60_000) } }],
-          },
-          data: { lastSeenAt: now },
-        });
+      // Last seen, at most once a minute per kiosk (not a write per request); the
+      // conditional update keeps it so across replicas.
+      const seen = kioskSeen.get(claims.sub);
+      if (seen === undefined || now.getTime() - seen > 60_000) {
+        if (kioskSeen.size > 10_000) kioskSeen.clear();
+        kioskSeen.set(claims.sub, now.getTime());
+        await app.sql.rows(TOUCH_KIOSK_SQL, [claims.sub, now, new Date(now.getTime() - 60_000)]);
       }
       const actor: KioskActor = { kind: 'kiosk', id: claims.sub, consulateId: kiosk.consulateId };
       request.actor = actor;

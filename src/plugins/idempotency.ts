@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Tx } from '../db/client.ts';
-import { Answer, transactionParticipant, type TransactionParticipant } from '../db/transaction.ts';
+import { Answer, type RunSql, type TransactionParticipant } from '../db/transaction.ts';
 import { BadRequestError, ConflictError, UnprocessableError } from '../lib/errors.ts';
 import { sha256 } from '../lib/tokens.ts';
 
@@ -112,12 +111,12 @@ export default fp(
     };
 
     const participantFor = (claim: Claim, reply: FastifyReply): TransactionParticipant => ({
-      async enter(tx: Tx) {
+      async enter(run: RunSql) {
         claim.stored = undefined;
         // An expired key is taken over, and so is a claim without an answer left
         // by the scheme this replaced, once it is surely abandoned (a request of
         // an older replica may still be running it); an answered one never is.
-        const claimed = await tx.$queryRawUnsafe<unknown[]>(
+        const claimed = await run(
           `INSERT INTO idempotency_keys (caller_key, key, request_hash, expires_at)
            VALUES ($1, $2, $3, now() + ${RETENTION})
            ON CONFLICT (caller_key, key) DO UPDATE
@@ -126,26 +125,25 @@ export default fp(
              WHERE idempotency_keys.expires_at <= now()
                 OR (idempotency_keys.response_status IS NULL AND idempotency_keys.created_at < now() - ${ABANDONED_AFTER})
            RETURNING 1`,
-          claim.callerKey,
-          claim.key,
-          claim.requestHash,
+          [claim.callerKey, claim.key, claim.requestHash],
         );
         if (claimed.length === 0) throw new AnsweredMeanwhile();
       },
-      async leave(tx: Tx, result: unknown) {
+      async leave(run: RunSql, result: unknown) {
         if (!(result instanceof Answer)) {
           // Not a final answer: nothing to replay, so the key stays free.
-          await tx.$executeRaw`DELETE FROM idempotency_keys WHERE caller_key = ${claim.callerKey} AND key = ${claim.key}`;
+          await run('DELETE FROM idempotency_keys WHERE caller_key = $1 AND key = $2', [claim.callerKey, claim.key]);
           return;
         }
         // The route's own serializer for that status, as Fastify would send it.
         const payload = String(reply.serializeInput(result.body as Record<string, unknown>, String(result.status)));
         const headers = { 'content-type': JSON_TYPE, ...result.headers };
-        await tx.$executeRaw`
-          UPDATE idempotency_keys
-          SET response_status = ${result.status}, response_body = ${payload},
-              response_headers = ${JSON.stringify(headers)}::jsonb, completed_at = now()
-          WHERE caller_key = ${claim.callerKey} AND key = ${claim.key}`;
+        await run(
+          `UPDATE idempotency_keys
+           SET response_status = $3, response_body = $4, response_headers = $5::jsonb, completed_at = now()
+           WHERE caller_key = $1 AND key = $2`,
+          [claim.callerKey, claim.key, result.status, payload, JSON.stringify(headers)],
+        );
         claim.stored = { answer: result, payload, headers };
       },
     });
@@ -182,13 +180,13 @@ export default fp(
       // After the route's own authorization, so refused callers store nothing.
       route.preHandler = [...existing, preHandler];
 
-      // The handler runs with the key as its write transaction's participant.
+      // The handler's context carries the key as its write transaction's participant (staffContext).
       const handler = route.handler;
       route.handler = async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
         const claim = request.idempotency;
         if (!claim) return handler.call(this, request, reply);
         try {
-          return await transactionParticipant.run(claim.participant, () => handler.call(this, request, reply));
+          return await handler.call(this, request, reply);
         } catch (err) {
           if (!(err instanceof AnsweredMeanwhile)) throw err;
           // A concurrent request with this key committed first: answer what it answered.

@@ -1,3 +1,4 @@
+import { FeedCache, type ChangeFeed } from '../../db/changes.ts';
 import type { Db } from '../../db/client.ts';
 import { dateOf } from '../../lib/calendar.ts';
 import type { ConsularService } from '../../generated/prisma/enums.ts';
@@ -182,4 +183,37 @@ export function dayInstants(date: string, opens: string, closes: string, timeZon
     opensAt: wallTimeToInstant(date, opens, timeZone).toISOString(),
     closesAt: wallTimeToInstant(date, closes, timeZone).toISOString(),
   };
+}
+
+/**
+ * Offices (schedule, hours, capacities and all holidays) kept in memory per
+ * consulate, dropped when the database announces a change of the consulate,
+ * its schedule or its holidays (change feed). Booking reads it on every attempt.
+ */
+export class OfficeCache {
+  private readonly cache: FeedCache<OfficePlace>;
+
+  constructor(
+    private readonly db: Db,
+    feed: ChangeFeed,
+  ) {
+    this.cache = new FeedCache(feed, { maxEntries: 1_000, ttlMs: 60 * 60_000 });
+    feed.onChange((key) => {
+      if (key.startsWith('consulate:')) this.cache.delete(key.slice('consulate:'.length));
+    });
+  }
+
+  /** The office of a consulate; 404 when the consulate does not exist. */
+  async get(consulateId: string): Promise<OfficePlace> {
+    const office = await this.cache.fill(consulateId, async () => {
+      try {
+        return await loadOffice(this.db, consulateId, '0001-01-01', '9999-12-31');
+      } catch (err) {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      }
+    });
+    if (!office) throw new NotFoundError('Consulate');
+    return office;
+  }
 }

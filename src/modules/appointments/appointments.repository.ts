@@ -1,4 +1,6 @@
 import type { Db } from '../../db/client.ts';
+import type { Queryable, Sql } from '../../db/sql.ts';
+import { dateValue } from '../../lib/calendar.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { ConsularService } from '../../generated/prisma/enums.ts';
 import { PENDING_STATES, type AppointmentState } from './appointments.states.ts';
@@ -177,4 +179,159 @@ export async function hasPendingAppointments(db: Db, mobileVisitId: string): Pro
     select: { id: true },
   });
   return found !== null;
+}
+
+/** What a booking attempt must know before it writes anything. */
+export interface BookingCheck {
+  given_names: string | null;
+  first_surname: string | null;
+  second_surname: string | null;
+  /** The person already holds an appointment for the service that day. */
+  same_day: boolean;
+  /** Places of the slot taken so far (null: nobody booked it yet). */
+  booked: number | null;
+}
+
+const BOOKING_CHECK_SQL = `SELECT p.given_names, p.first_surname, p.second_surname,
+    EXISTS (SELECT 1 FROM appointments a WHERE a.person_id = $1 AND a.service = $3::consular_service
+            AND a.local_date = $4::date AND a.state IN ('booked', 'checked_in', 'served')) AS same_day,
+    (SELECT s.booked FROM appointment_slots s
+     WHERE s.consulate_id = $2 AND s.service = $3::consular_service AND s.starts_at = $5
+       AND s.mobile_visit_id IS NOT DISTINCT FROM $6::uuid) AS booked
+  FROM (SELECT 1) one LEFT JOIN persons p ON p.id = $1 AND p.consulate_id = $2`;
+
+/**
+ * The person, their other appointment that day and the slot's counter, in one
+ * read: a full slot is refused without a write transaction.
+ */
+export async function checkBooking(
+  sql: Sql,
+  input: {
+    personId: string;
+    consulateId: string;
+    service: ConsularService;
+    localDate: string;
+    startsAt: Date;
+    mobileVisitId: string | null;
+  },
+): Promise<BookingCheck> {
+  return (await sql.one<BookingCheck>(BOOKING_CHECK_SQL, [
+    input.personId,
+    input.consulateId,
+    input.service,
+    input.localDate,
+    input.startsAt,
+    input.mobileVisitId,
+  ]))!;
+}
+
+/**
+ * An office booking in one statement: a place of the slot's counter (the
+ * conditional upsert is the capacity rule; its row lock is held only to the
+ * end of this statement's transaction), the appointment and its audit event.
+ * No row: the slot filled up meanwhile.
+ */
+const BOOK_OFFICE_SQL = `WITH slot AS (
+    INSERT INTO appointment_slots (consulate_id, mobile_visit_id, service, starts_at, booked)
+    VALUES ($1, NULL, $3::consular_service, $4, 1)
+    ON CONFLICT (consulate_id, service, starts_at) WHERE mobile_visit_id IS NULL
+    DO UPDATE SET booked = appointment_slots.booked + 1 WHERE appointment_slots.booked < $10
+    RETURNING booked
+  ), appt AS (
+    INSERT INTO appointments (consulate_id, mobile_visit_id, person_id, service, starts_at, ends_at, local_date,
+      time_zone, confirmation_code, booked_by_id)
+    SELECT $1, NULL, $2, $3::consular_service, $4, $5, $6::date, $7, $8, $9 FROM slot
+    RETURNING id, consulate_id, mobile_visit_id, person_id, service::text AS service, starts_at, ends_at, local_date,
+      time_zone, state::text AS state, confirmation_code, checked_in_at, served_at, no_show_at, cancelled_at,
+      cancelled_reason, version, created_at, updated_at
+  ), audit AS (
+    INSERT INTO audit_events (actor_type, actor_id, actor_role, consulate_id, action, entity_type, entity_id,
+      changed_fields, details, request_id)
+    SELECT 'staff', $9, $11, $1, 'appointment.create', 'appointment', appt.id, ARRAY['personId', 'service', 'startsAt'],
+      jsonb_build_object('service', $3::text, 'mobileVisitId', NULL), $12
+    FROM appt
+  )
+  SELECT * FROM appt`;
+
+interface BookedRow {
+  id: string;
+  consulate_id: string;
+  mobile_visit_id: string | null;
+  person_id: string;
+  service: ConsularService;
+  starts_at: Date;
+  ends_at: Date;
+  local_date: string;
+  time_zone: string;
+  state: AppointmentState;
+  confirmation_code: string;
+  checked_in_at: Date | null;
+  served_at: Date | null;
+  no_show_at: Date | null;
+  cancelled_at: Date | null;
+  cancelled_reason: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function bookOffice(
+  sql: Sql,
+  db: Queryable,
+  b: {
+    consulateId: string;
+    person: AppointmentRow['person'];
+    service: ConsularService;
+    startsAt: Date;
+    endsAt: Date;
+    localDate: string;
+    timeZone: string;
+    confirmationCode: string;
+    actorId: string;
+    actorRole: string;
+    capacity: number;
+    requestId: string;
+  },
+): Promise<AppointmentRow | undefined> {
+  const r = await sql.one<BookedRow>(
+    BOOK_OFFICE_SQL,
+    [
+      b.consulateId,
+      b.person.id,
+      b.service,
+      b.startsAt,
+      b.endsAt,
+      b.localDate,
+      b.timeZone,
+      b.confirmationCode,
+      b.actorId,
+      b.capacity,
+      b.actorRole,
+      b.requestId,
+    ],
+    db,
+  );
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    consulateId: r.consulate_id,
+    mobileVisitId: r.mobile_visit_id,
+    personId: r.person_id,
+    service: r.service,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    localDate: dateValue(r.local_date),
+    timeZone: r.time_zone,
+    state: r.state,
+    confirmationCode: r.confirmation_code,
+    checkedInAt: r.checked_in_at,
+    servedAt: r.served_at,
+    noShowAt: r.no_show_at,
+    cancelledAt: r.cancelled_at,
+    cancelledReason: r.cancelled_reason,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    person: b.person,
+  };
 }

@@ -17,7 +17,7 @@ import {
 import { AppointmentsService } from './appointments.service.ts';
 
 export const appointmentsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const service = new AppointmentsService(app.prisma, app.clock);
+  const service = new AppointmentsService(app.prisma, app.clock, app.sql, app.offices);
   const security = [{ staffBearer: [] }];
   const tags = ['appointments'];
   const read = { onRequest: [app.authenticate], preHandler: [app.authorize('appointments:read')] };

@@ -1,7 +1,8 @@
 import { appointmentWhere } from './appointments.filters.ts';
 import type { z } from 'zod';
 import { Prisma, type PrismaClient, type Tx } from '../../db/client.ts';
-import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
+import { created, joinSqlTransaction, writeTransaction, type Answer } from '../../db/transaction.ts';
+import type { Queryable, Sql } from '../../db/sql.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { dateOf, dateValue, localDate, nextDate } from '../../lib/calendar.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -12,8 +13,18 @@ import { datesBetween, daysBetween, localTimeOf } from '../../lib/slots.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
 import { findVisit, lockVisit } from '../mobile-visits/mobile-visits.repository.ts';
 import { newConfirmationCode } from './appointments.codes.ts';
-import { dayPlan, loadOffice, locateSlot, visitPlace, type Place } from './appointments.places.ts';
 import {
+  dayPlan,
+  loadOffice,
+  locateSlot,
+  visitPlace,
+  type LocatedSlot,
+  type OfficeCache,
+  type Place,
+} from './appointments.places.ts';
+import {
+  bookOffice,
+  checkBooking,
   findAppointment,
   insertAppointment,
   listAppointments,
@@ -89,6 +100,13 @@ function violates(error: unknown, name: string): boolean {
   );
 }
 
+const slotFull = (place: Place, service: string, slot: LocatedSlot) =>
+  new ConflictError(
+    `The ${localTimeOf(slot.startsAt, place.timeZone).localStartsAt} slot for ${service} is full (capacity ${slot.capacity}): choose another from availability.`,
+    'slot-full',
+    { capacity: slot.capacity },
+  );
+
 const alreadyBooked = (service: string, date: string) =>
   new ConflictError(
     `The person already has an appointment for ${service} on ${date}: one per person, service and day. Cancel it first to book another time.`,
@@ -99,24 +117,100 @@ export class AppointmentsService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
+    private readonly sql: Sql,
+    private readonly offices: OfficeCache,
   ) {}
 
   /**
-   * Books a slot. In one transaction: the place (a mobile visit is share-locked,
-   * so a cancellation waits for the booking or the booking sees it), the
-   * person, the slot rules, the one-per-day rule (a partial unique index backs
-   * it against races), the appointment, its audit event and, last, one place of
-   * the slot's capacity counter — so the counter's row lock is held only
-   * for the end of the transaction.
+   * Books a slot. First one read (no transaction): the person, their other
+   * appointment that day and the slot's counter — a full slot, the most
+   * common answer under contention, is refused there. Then the write: for an
+   * office one statement (a place of the counter by conditional upsert — the
+   * capacity rule, held by PostgreSQL across replicas —, the appointment, its
+   * audit event); for a mobile visit one transaction that share-locks the
+   * visit, so a cancellation waits for the booking or the booking sees it.
+   * The one-per-day rule is backed by a partial unique index against races.
    */
   async book(ctx: RequestContext, input: CreateInput): Promise<Answer<AppointmentJson>> {
     assertCan(ctx.actor, 'appointments:write');
     const now = this.clock.now();
     const startsAt = new Date(input.startsAt);
+    const place =
+      input.mobileVisitId === undefined
+        ? await this.offices.get(targetConsulate(ctx.actor, input.consulateId))
+        : await this.placeFor(this.prisma, ctx, input, 'none', '', '');
+    const check = await checkBooking(this.sql, {
+      personId: input.personId,
+      consulateId: place.consulateId,
+      service: input.service,
+      localDate: localTimeOf(startsAt, place.timeZone).localDate,
+      startsAt,
+      mobileVisitId: place.mobileVisitId,
+    });
+    if (check.given_names === null) throw new NotFoundError('Person');
+    const slot = locateSlot(place, input.service, startsAt, now);
+    if (check.same_day) throw alreadyBooked(input.service, slot.localDate);
+    if (check.booked !== null && check.booked >= slot.capacity) throw slotFull(place, input.service, slot);
+
+    if (place.kind === 'mobile_visit') return this.bookVisit(ctx, input, startsAt, now);
+    const person = {
+      id: input.personId,
+      givenNames: check.given_names,
+      firstSurname: check.first_surname!,
+      secondSurname: check.second_surname,
+    };
+    for (let attempt = 1; ; attempt++) {
+      const write = (db: Queryable) =>
+        bookOffice(this.sql, db, {
+          consulateId: place.consulateId,
+          person,
+          service: input.service,
+          startsAt: slot.startsAt,
+          endsAt: slot.endsAt,
+          localDate: slot.localDate,
+          timeZone: place.timeZone,
+          confirmationCode: newConfirmationCode(),
+          actorId: ctx.actor.id,
+          actorRole: ctx.actor.role,
+          capacity: slot.capacity,
+          requestId: ctx.requestId,
+        });
+      const answer = async (row: AppointmentRow | undefined) => {
+        if (!row) throw slotFull(place, input.service, slot);
+        const json = toAppointmentJson(row);
+        return created(json, { etag: etagOf(json.version), location: `/v1/appointments/${json.id}` });
+      };
+      try {
+        // Without an Idempotency-Key the statement is its own transaction.
+        if (!ctx.participant) return await answer(await write(this.sql.pool));
+        return await this.sql.transaction((client) =>
+          joinSqlTransaction(client, ctx, async () => answer(await write(client))),
+        );
+      } catch (error) {
+        const constraint =
+          (error as { code?: string; constraint?: string }).code === '23505'
+            ? (error as { constraint?: string }).constraint
+            : undefined;
+        // A concurrent booking of the same person, service and day committed first.
+        if (constraint === 'appointments_one_active_per_person_day') throw alreadyBooked(input.service, slot.localDate);
+        // A confirmation code already in use (1 in 10^11 per booking): draw another.
+        if (constraint === 'appointments_confirmation_code_key' && attempt < 5) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async bookVisit(
+    ctx: RequestContext,
+    input: CreateInput,
+    startsAt: Date,
+    now: Date,
+  ): Promise<Answer<AppointmentJson>> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await writeTransaction(
           this.prisma,
+          ctx,
           async (tx) => {
             const booked = await this.bookIn(tx, ctx, input, startsAt, now);
             return created(booked, { etag: etagOf(booked.version), location: `/v1/appointments/${booked.id}` });
@@ -195,14 +289,7 @@ export class AppointmentsService {
       service: input.service,
       startsAt,
     };
-    if (!(await takeSlot(tx, key, slot.capacity))) {
-      const local = localTimeOf(slot.startsAt, place.timeZone);
-      throw new ConflictError(
-        `The ${local.localStartsAt} slot for ${input.service} is full (capacity ${slot.capacity}): choose another from availability.`,
-        'slot-full',
-        { capacity: slot.capacity },
-      );
-    }
+    if (!(await takeSlot(tx, key, slot.capacity))) throw slotFull(place, input.service, slot);
     return toAppointmentJson(row);
   }
 

@@ -22,6 +22,8 @@ export const SYSTEM_CONTEXT: AuditContext = { actor: SYSTEM_ACTOR };
 export interface AuditContext {
   readonly actor: Actor | typeof SYSTEM_ACTOR;
   readonly requestId?: string | undefined;
+  /** Collects `<entity type>:<id>` of each recorded event (see RequestContext). */
+  readonly touched?: Set<string> | undefined;
 }
 
 const auditSelect = {
@@ -60,6 +62,7 @@ export async function recordAudit(db: Db, ctx: AuditContext, entry: AuditEntry):
 
 export async function recordAuditMany(db: Db, ctx: AuditContext, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  for (const entry of entries) if (entry.entityId) ctx.touched?.add(`${entry.entityType}:${entry.entityId}`);
   const actor = actorColumns(ctx);
   await db.auditEvent.createMany({
     data: entries.map((entry) => ({

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { staffContext } from '../../plugins/auth.ts';
+import { staffContext, touchedBy } from '../../plugins/auth.ts';
 import { rateLimited } from '../../plugins/rate-limit.ts';
 import { problemResponses } from '../../lib/schemas.ts';
 import { staffSchema } from '../staff/staff.schemas.ts';
@@ -66,7 +66,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: tokenResponse, ...problemResponses(400, 401, 429) },
       },
     },
-    async (request) => service.refresh(request.body.refreshToken, request.id),
+    async (request) => service.refresh(request.body.refreshToken, request.id, touchedBy(request)),
   );
 
   app.post(
@@ -98,6 +98,6 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: staffSchema, ...problemResponses(401, 403) },
       },
     },
-    async (request) => service.me(staffContext(request)),
+    async (request) => service.me(staffContext(request), request.account),
   );
 };

@@ -7,7 +7,7 @@ import { verifyAgainstNothing, verifyPassword } from '../../lib/passwords.ts';
 import { randomToken, sha256 } from '../../lib/tokens.ts';
 import { STAFF_AUDIENCE, type StaffTokenClaims } from '../../plugins/auth.ts';
 import { recordAudit, SYSTEM_ACTOR } from '../audit/audit.repository.ts';
-import { findStaff, staffSelect } from '../staff/staff.repository.ts';
+import { findStaff, staffSelect, type StaffRow } from '../staff/staff.repository.ts';
 import { toStaffJson } from '../staff/staff.service.ts';
 
 /** One answer for unknown email, wrong password, inactive or locked account: no oracle. */
@@ -103,7 +103,7 @@ export class AuthService {
    * Exchanges a refresh token for a new pair. A spent token presented again
    * means it was stolen or leaked: the whole session (token family) is revoked.
    */
-  async refresh(refreshToken: string, requestId: string): Promise<LoginResult> {
+  async refresh(refreshToken: string, requestId: string, touched?: Set<string>): Promise<LoginResult> {
     const tokenHash = sha256(refreshToken);
     const found = await this.prisma.refreshToken.findUnique({
       where: { tokenHash },
@@ -148,7 +148,7 @@ export class AuthService {
         });
         await recordAudit(
           tx,
-          { actor, requestId },
+          { actor, requestId, touched },
           {
             action: 'auth.refresh_reuse_detected',
             entityType: 'auth_session',
@@ -182,6 +182,7 @@ export class AuthService {
         where: { id: { in: [...sessionIds] }, revokedAt: null },
         data: { revokedAt: new Date(), revokedReason: 'logout' },
       });
+      for (const id of sessionIds) ctx.touched?.add(`auth_session:${id}`);
       await recordAudit(tx, ctx, {
         action: 'auth.logout',
         entityType: 'auth_session',
@@ -192,7 +193,9 @@ export class AuthService {
     });
   }
 
-  async me(ctx: RequestContext) {
+  /** The caller's account; `known` is the one authentication just read (or found cached). */
+  async me(ctx: RequestContext, known?: StaffRow) {
+    if (known?.id === ctx.actor.id) return toStaffJson(known);
     const row = await findStaff(this.prisma, { id: ctx.actor.id });
     if (!row) throw new NotFoundError('Staff member');
     return toStaffJson(row);

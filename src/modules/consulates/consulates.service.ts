@@ -83,7 +83,7 @@ export class ConsulatesService {
 
   async create(ctx: RequestContext, input: CreateInput): Promise<Answer<ConsulateJson>> {
     assertCan(ctx.actor, 'consulates:write');
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const row = await insertConsulate(tx, {
         ...input,
         openingDate: toDate(input.openingDate),

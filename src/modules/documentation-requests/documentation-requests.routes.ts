@@ -18,7 +18,7 @@ import {
 import { DocumentationRequestsService } from './documentation-requests.service.ts';
 
 export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const service = new DocumentationRequestsService(app.prisma, app.config, app.clock);
+  const service = new DocumentationRequestsService(app.prisma, app.config, app.clock, app.calendars, app.sql);
   const security = [{ staffBearer: [] }];
   const tags = ['documentation-requests'];
   const read = { onRequest: [app.authenticate], preHandler: [app.authorize('documentation:read')] };

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../../config/env.ts';
 import type { PrismaClient, Tx } from '../../db/client.ts';
-import { created, writeTransaction, type Answer } from '../../db/transaction.ts';
+import { created, joinSqlTransaction, writeTransaction, type Answer } from '../../db/transaction.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { type BusinessCalendar, businessDaysBetween, dateOf, localDate } from '../../lib/calendar.ts';
@@ -9,18 +9,21 @@ import type { Clock } from '../../lib/clock.ts';
 import { etagOf } from '../../lib/etag.ts';
 import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
-import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
-import { loadCalendar, loadCalendars } from '../consulates/holidays.repository.ts';
+import type { CalendarCache } from '../consulates/holidays.repository.ts';
+import type { Sql } from '../../db/sql.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
 import { documentationWhere, zonesFor } from './documentation-requests.filters.ts';
 import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './documentation-requests.details.ts';
 import {
   appendEvent,
   findRequest,
-  listRequests,
+  fileRequest,
+  lockFilingPerson,
+  readRequest,
+  readRequests,
   timelineOf,
   transitionsOf,
   updateRequestAtVersion,
@@ -34,7 +37,6 @@ import type {
 import {
   DOCUMENTATION_MACHINE,
   allowedTargets,
-  FINAL_STATES,
   UNRESOLVED_STATES,
   type DocumentationFlag,
   type DocumentationState,
@@ -162,103 +164,78 @@ export class DocumentationRequestsService {
     private readonly prisma: PrismaClient,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly calendars: CalendarCache,
+    private readonly sql: Sql,
   ) {}
 
+  /**
+   * Files a request in one short transaction of hand-written SQL (the busiest
+   * write): the person under the filing's lock, then one statement for the
+   * duplicate check, the reference number, the request, its timeline and its
+   * audit event — four round trips, the number lock held only by the last.
+   */
   async create(ctx: RequestContext, input: CreateInput): Promise<Answer<RequestJson>> {
     assertCan(ctx.actor, 'documentation:write');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const now = this.clock.now();
-    const person = await this.prisma.person.findFirst({
-      where: { id: input.personId, consulateId },
-      select: { id: true, curp: true, dateOfBirth: true },
-    });
-    if (!person) throw new NotFoundError('Person');
-    const consulate = await this.prisma.consulate.findUniqueOrThrow({
-      where: { id: consulateId },
-      select: { code: true, timeZone: true },
-    });
-    const problems = detailsProblems(input.type, input.details, {
-      dateOfBirth: dateOf(person.dateOfBirth),
-      today: localDate(now, consulate.timeZone),
-      emergency: input.emergency,
-    });
-    if (problems.length) throw new BadRequestError(`${problems[0]!.path}: ${problems[0]!.message}`, problems);
-
+    const calendar = await this.calendars.find(consulateId);
+    if (!calendar) throw new NotFoundError('Person');
     const rule = this.config.documentationDeadlines[input.type];
-    const calendar = await loadCalendar(this.prisma, consulateId);
-    return writeTransaction(this.prisma, async (tx) => {
-      // Serialise creates for the same person (or CURP) and type, so two
-      // simultaneous applications still see each other as duplicates.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`docreq:${input.type}:${person.curp ?? person.id}`}))`;
-      const duplicate = await tx.documentationRequest.findFirst({
-        where: {
-          type: input.type,
-          state: { notIn: [...FINAL_STATES] },
-          OR: [{ personId: person.id }, ...(person.curp ? [{ person: { curp: person.curp } }] : [])],
-        },
-        select: { id: true },
-      });
-      const year = Number(localDate(now, consulate.timeZone).slice(0, 4));
-      const sequence = await nextInSeries(tx, consulateId, 'D', year);
-      const { dueAt } = computeDeadline(
-        {
-          state: 'submitted',
-          submittedAt: now,
-          resolvedAt: null,
-          deadlineDays: rule.resolve,
-          infoDeadlineDays: rule.information,
-          transitions: [],
-        },
-        calendar,
-        now,
-      );
-      const filed = await tx.documentationRequest.create({
-        data: {
-          reference: formatReference(consulate.code, year, sequence),
+    const today = localDate(now, calendar.timeZone);
+    const { dueAt } = computeDeadline(
+      {
+        state: 'submitted',
+        submittedAt: now,
+        resolvedAt: null,
+        deadlineDays: rule.resolve,
+        infoDeadlineDays: rule.information,
+        transitions: [],
+      },
+      calendar,
+      now,
+    );
+    return this.sql.transaction((client) =>
+      joinSqlTransaction(client, ctx, async () => {
+        const person = await lockFilingPerson(this.sql, client, input.personId, consulateId, input.type);
+        if (!person) throw new NotFoundError('Person');
+        const problems = detailsProblems(input.type, input.details, {
+          dateOfBirth: person.date_of_birth,
+          today,
+          emergency: input.emergency,
+        });
+        if (problems.length) throw new BadRequestError(`${problems[0]!.path}: ${problems[0]!.message}`, problems);
+        const row = await fileRequest(this.sql, client, {
+          consulateCode: calendar.code,
           consulateId,
-          personId: person.id,
+          person,
           type: input.type,
           details: input.details,
-          potentialDuplicate: duplicate !== null,
-          feePending: input.feeCents > 0,
-          emergency: input.emergency,
           feeCents: input.feeCents,
+          emergency: input.emergency,
           submittedAt: now,
           dueAt: new Date(dueAt),
           deadlineDays: rule.resolve,
           infoDeadlineDays: rule.information,
-        },
-        select: { id: true },
-      });
-      await appendEvent(tx, ctx, {
-        requestId: filed.id,
-        consulateId,
-        kind: 'transition',
-        fromState: null,
-        toState: 'submitted',
-        at: now,
-        ...(duplicate ? { details: { potentialDuplicateOf: duplicate.id } } : {}),
-      });
-      await recordAudit(tx, ctx, {
-        action: 'documentation_request.create',
-        entityType: 'documentation_request',
-        entityId: filed.id,
-        consulateId,
-        changedFields: ['personId', 'type', 'details', 'feeCents', 'emergency'],
-        details: { type: input.type, potentialDuplicate: duplicate !== null },
-      });
-      const row = (await findRequest(tx, { id: filed.id }))!;
-      return created(toRequestJson(row, [{ fromState: null, toState: 'submitted', at: now }], calendar, now), {
-        etag: etagOf(row.version),
-        location: `/v1/documentation-requests/${row.id}`,
-      });
-    });
+          year: Number(today.slice(0, 4)),
+          actorId: ctx.actor.id,
+          actorRole: ctx.actor.role,
+          requestId: ctx.requestId,
+        });
+        return created(toRequestJson(row, [{ fromState: null, toState: 'submitted', at: now }], calendar, now), {
+          etag: etagOf(row.version),
+          location: `/v1/documentation-requests/${row.id}`,
+        });
+      }),
+    );
   }
 
+  /** One statement: the request, its person's names and its transitions, in the actor's scope. */
   async get(ctx: RequestContext, id: string): Promise<RequestJson> {
     assertCan(ctx.actor, 'documentation:read');
-    const row = await this.visible(this.prisma, ctx, id);
-    return this.render(this.prisma, row);
+    const found = await readRequest(this.sql, id, consulateScope(ctx.actor).consulateId ?? null);
+    if (!found) throw new NotFoundError('Documentation request');
+    const calendar = await this.calendars.get(found.row.consulateId);
+    return toRequestJson(found.row, found.transitions, calendar, this.clock.now());
   }
 
   async list(ctx: RequestContext, input: ListInput) {
@@ -277,23 +254,27 @@ export class DocumentationRequestsService {
         afterCreatedDesc(cursor),
       ],
     };
-    const rows = await listRequests(this.prisma, where, input.limit + 1);
-    const page = rows.slice(0, input.limit);
-    const [calendars, transitions] = await Promise.all([
-      loadCalendars(
-        this.prisma,
-        page.map((r) => r.consulateId),
-      ),
-      transitionsOf(
-        this.prisma,
-        page.map((r) => r.id),
-      ),
-    ]);
+    // The filter picks the page (Prisma, the same `where` statistics count with);
+    // one statement then reads those requests with their persons and timelines.
+    const keys = await this.prisma.documentationRequest.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: input.limit + 1,
+      select: { id: true, createdAt: true },
+    });
+    const found = await readRequests(
+      this.sql,
+      keys.slice(0, input.limit).map((k) => k.id),
+    );
+    const calendars = await this.calendars.many([...found.values()].map((f) => f.row.consulateId));
     return toPage(
-      rows,
+      keys,
       input.limit,
-      (r) => [r.createdAt.toISOString(), r.id],
-      (r) => toRequestJson(r, transitions.get(r.id) ?? [], calendars.get(r.consulateId)!, now),
+      (k) => [k.createdAt.toISOString(), k.id],
+      (k) => {
+        const { row, transitions } = found.get(k.id)!;
+        return toRequestJson(row, transitions, calendars.get(row.consulateId)!, now);
+      },
     );
   }
 
@@ -438,7 +419,7 @@ export class DocumentationRequestsService {
       }
 
       // One calendar for the turnaround, the deadline and the answer.
-      const calendar = await loadCalendar(tx, current.consulateId);
+      const calendar = await this.calendars.get(current.consulateId);
       const data: Prisma.DocumentationRequestUncheckedUpdateManyInput = { state: to };
       if ((to === 'approved' || to === 'rejected') && !current.resolvedAt) data.resolvedAt = now;
       if (to === 'cancelled') data.cancelledAt = now;
@@ -521,7 +502,7 @@ export class DocumentationRequestsService {
     payment: { amountCents: number; method: 'cash' | 'card' | 'money_order'; receipt: string },
   ) {
     assertCan(ctx.actor, 'documentation:write');
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (current.state === 'cancelled' || current.state === 'rejected') {
         throw new ConflictError(
@@ -607,7 +588,7 @@ export class DocumentationRequestsService {
 
   private async render(db: PrismaClient | Tx, row: RequestRow, known?: BusinessCalendar): Promise<RequestJson> {
     // Sequential: queries of one interactive transaction share its connection.
-    const calendar = known ?? (await loadCalendar(db, row.consulateId));
+    const calendar = known ?? (await this.calendars.get(row.consulateId));
     const transitions = await transitionsOf(db, [row.id]);
     return toRequestJson(row, transitions.get(row.id) ?? [], calendar, this.clock.now());
   }

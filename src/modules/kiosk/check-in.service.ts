@@ -101,7 +101,7 @@ export class CheckInService {
       state: 'checked_in' as const,
     };
 
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       // Only one check-in wins; a concurrent one waits on the row, then finds it checked in.
       const moved = await tx.appointment.updateMany({
         where: { id: found.id, state: 'booked' },

@@ -24,8 +24,8 @@ import { languageOf } from './status-texts.ts';
 /** Device side: a kiosk's own endpoints, for its own consulate only. Staff tokens are refused (403). */
 export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
   const kiosks = new KiosksService(app.prisma, app.jwt, app.config, app.clock);
-  const queue = new QueueService(app.prisma, app.clock);
-  const status = new StatusLookupService(app.prisma, app.clock);
+  const queue = new QueueService(app.prisma, app.clock, app.calendars, app.sql);
+  const status = new StatusLookupService(app.prisma, app.clock, app.calendars);
   const checkIns = new CheckInService(app.prisma, app.clock);
   const security = [{ kioskBearer: [] }];
   const tags = ['kiosk'];

@@ -3,7 +3,7 @@ import { dateOf } from '../../lib/calendar.ts';
 import type { KioskActor, RequestContext } from '../../lib/access.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.ts';
-import { loadCalendar } from '../consulates/holidays.repository.ts';
+import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import { transitionsOf } from '../documentation-requests/documentation-requests.repository.ts';
 import { computeDeadline } from '../documentation-requests/documentation-requests.deadlines.ts';
 import { UNRESOLVED_STATES } from '../documentation-requests/documentation-requests.states.ts';
@@ -24,6 +24,7 @@ export class StatusLookupService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
+    private readonly calendars: CalendarCache,
   ) {}
 
   async lookup(ctx: RequestContext<KioskActor>, reference: string, dateOfBirth: string, language: Language) {
@@ -52,7 +53,7 @@ export class StatusLookupService {
       throw new NotFoundError('Documentation request', NO_MATCH);
     }
 
-    const calendar = await loadCalendar(this.prisma, request.consulateId);
+    const calendar = await this.calendars.get(request.consulateId);
     const transitions = (await transitionsOf(this.prisma, [request.id])).get(request.id) ?? [];
     const deadline = computeDeadline({ ...request, transitions }, calendar, now);
     const text = STATUS_TEXTS[request.state][language];

@@ -55,7 +55,7 @@ export class KiosksService {
     assertCan(ctx.actor, 'kiosks:manage');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const secret = newSecret();
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const consulate = await tx.consulate.findUnique({ where: { id: consulateId }, select: { id: true } });
       if (!consulate) throw new NotFoundError('Consulate');
       const row = await tx.kiosk.create({

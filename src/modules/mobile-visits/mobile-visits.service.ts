@@ -142,7 +142,7 @@ export class MobileVisitsService {
       ...serviceProblems(input.services, consulate.services),
     ]);
     const { consulateId: _ignored, days, ...fields } = input;
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const row = await tx.mobileVisit.create({
         data: {
           ...fields,

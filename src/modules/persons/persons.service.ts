@@ -84,7 +84,7 @@ export class PersonsService {
     assertCan(ctx.actor, 'persons:write');
     const consulateId = targetConsulate(ctx.actor, input.consulateId);
     const { consulateId: _ignored, ...fields } = input;
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const consulate = await tx.consulate.findUnique({ where: { id: consulateId }, select: { id: true } });
       if (!consulate) throw new NotFoundError('Consulate');
       const data = columns(fields);

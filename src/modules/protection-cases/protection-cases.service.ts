@@ -119,7 +119,7 @@ export class ProtectionCasesService {
       );
     }
     const now = this.clock.now();
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const consulate = await tx.consulate.findUnique({
         where: { id: consulateId },
         select: { code: true, timeZone: true },
@@ -447,7 +447,7 @@ export class ProtectionCasesService {
   async addNote(ctx: RequestContext, id: string, input: NoteInput) {
     assertCan(ctx.actor, 'protection:write');
     const now = this.clock.now();
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (input.correctsNoteId) {
         const corrected = await tx.protectionNote.findFirst({
@@ -512,7 +512,7 @@ export class ProtectionCasesService {
   async addReferral(ctx: RequestContext, id: string, input: ReferralInput) {
     assertCan(ctx.actor, 'protection:write');
     const now = this.clock.now();
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const current = await this.visible(tx, ctx, id);
       if (current.state === 'closed')
         throw new ConflictError('A closed case takes no referrals: reopen it first.', 'case-closed');

@@ -13,7 +13,7 @@ import { QueueService } from './queue.service.ts';
 
 /** Staff side of the lobby queue: officers call the next ticket to their counter. */
 export const queueRoutes: FastifyPluginAsyncZod = async (app) => {
-  const service = new QueueService(app.prisma, app.clock);
+  const service = new QueueService(app.prisma, app.clock, app.calendars, app.sql);
   const security = [{ staffBearer: [] }];
   const tags = ['queue'];
   const operate = { onRequest: [app.authenticate], preHandler: [app.authorize('queue:operate')] };

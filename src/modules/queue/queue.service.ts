@@ -8,6 +8,13 @@ import { ConflictError, NotFoundError, PreconditionFailedError } from '../../lib
 import { afterCursor, toPage } from '../../lib/pagination.ts';
 import { recordAudit, type AuditContext } from '../audit/audit.repository.ts';
 import { ticketWhere, type TicketFilter } from './queue.filters.ts';
+import type { CalendarCache } from '../consulates/holidays.repository.ts';
+import type { Sql } from '../../db/sql.ts';
+
+/** The lobby board's tickets: today's waiting and called ones, by service and number. */
+const BOARD_SQL = `SELECT service::text AS service, code, state::text AS state, counter, called_at FROM queue_tickets
+  WHERE consulate_id = $1 AND local_date = $2::date AND state IN ('waiting', 'called')
+  ORDER BY service, number`;
 
 /** Ticket letters by service, as shown on the lobby board. */
 export const TICKET_PREFIX: Record<ConsularService, string> = {
@@ -110,13 +117,12 @@ export class QueueService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
+    private readonly calendars: CalendarCache,
+    private readonly sql: Sql,
   ) {}
 
-  private async today(consulateId: string): Promise<{ date: string; services: ConsularService[] }> {
-    const consulate = await this.prisma.consulate.findUnique({
-      where: { id: consulateId },
-      select: { timeZone: true, services: true },
-    });
+  private async today(consulateId: string): Promise<{ date: string; services: readonly ConsularService[] }> {
+    const consulate = await this.calendars.find(consulateId);
     if (!consulate) throw new NotFoundError('Consulate');
     return { date: localDate(this.clock.now(), consulate.timeZone), services: consulate.services };
   }
@@ -128,7 +134,7 @@ export class QueueService {
       throw new ConflictError(`This consulate does not offer ${service} at its office.`, 'service-not-offered');
     }
     const now = this.clock.now();
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const row = await issueTicket(tx, ctx, {
         consulateId,
         date,
@@ -147,11 +153,15 @@ export class QueueService {
   /** What the lobby board shows: ticket numbers, nothing else. */
   async board(consulateId: string) {
     const { date, services } = await this.today(consulateId);
-    const rows = await this.prisma.queueTicket.findMany({
-      where: { consulateId, localDate: dateValue(date), state: { in: ['waiting', 'called'] } },
-      orderBy: [{ service: 'asc' }, { number: 'asc' }],
-      select: { service: true, code: true, state: true, counter: true, calledAt: true },
-    });
+    const rows = (
+      await this.sql.rows<{
+        service: string;
+        code: string;
+        state: string;
+        counter: string | null;
+        called_at: Date | null;
+      }>(BOARD_SQL, [consulateId, date])
+    ).map((r) => ({ service: r.service, code: r.code, state: r.state, counter: r.counter, calledAt: r.called_at }));
     return {
       date,
       services: services.map((service) => {

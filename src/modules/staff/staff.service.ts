@@ -101,7 +101,7 @@ export class StaffService {
     assertCan(ctx.actor, 'staff:write');
     const consulateId = await this.placement(ctx.actor, input.role, input.consulateId);
     const passwordHash = await hashPassword(input.password);
-    return writeTransaction(this.prisma, async (tx) => {
+    return writeTransaction(this.prisma, ctx, async (tx) => {
       const row = await insertStaff(tx, {
         email: input.email,
         fullName: input.fullName,
