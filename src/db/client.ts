@@ -100,7 +100,7 @@ export function createPool(
   databaseUrl: string,
   { max = 10, timeouts, startupStatementTimeout = true }: PoolOptions = {},
 ): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     // The service names itself to PostgreSQL (pg_stat_activity).
@@ -114,6 +114,14 @@ export function createPool(
       keepAlive: true,
     }),
   });
+  // An idle connection the server ends (a restart, an operator's
+  // pg_terminate_backend, a database dropped while the pool is closing) makes
+  // pg emit 'error' on the pool, and an 'error' event without a listener ends
+  // the process. pg has already discarded that connection; the next query
+  // opens a new one, so there is nothing more to do. Prisma's adapter listens
+  // only while it is connected: this listener covers the pool's whole life.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export interface ClientOptions extends PoolOptions {
