@@ -231,7 +231,11 @@ const notarialActDetails = z
   .strict()
   .superRefine((d, ctx) => {
     if (d.language !== 'es' && !d.interpreter) {
-      ctx.addIssue({ code: 'custom', path: ['interpreter'], message: 'is required when the grantor does not speak Spanish' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interpreter'],
+        message: 'is required when the grantor does not speak Spanish',
+      });
     }
   });
 

@@ -47,8 +47,12 @@ export const createDocumentationRequestBody = z
         ...common,
       })
       .strict(),
-    z.object({ type: z.literal('notarial_act'), details: DETAILS_SCHEMAS.notarial_act, ...common, ...tariffFee }).strict(),
-    z.object({ type: z.literal('legalization'), details: DETAILS_SCHEMAS.legalization, ...common, ...tariffFee }).strict(),
+    z
+      .object({ type: z.literal('notarial_act'), details: DETAILS_SCHEMAS.notarial_act, ...common, ...tariffFee })
+      .strict(),
+    z
+      .object({ type: z.literal('legalization'), details: DETAILS_SCHEMAS.legalization, ...common, ...tariffFee })
+      .strict(),
   ])
   .meta({ description: '`details` is validated according to `type`.' });
 

@@ -38,7 +38,8 @@ const TYPE_TEXTS: Partial<
     issued: {
       en: {
         status: 'Ready for pick-up',
-        nextStep: 'Your testimonio (certified copy of the act) is ready. Come to the counter with an ID and your reference number.',
+        nextStep:
+          'Your testimonio (certified copy of the act) is ready. Come to the counter with an ID and your reference number.',
       },
       es: {
         status: 'Listo para recoger',
