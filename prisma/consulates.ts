@@ -102,4 +102,6 @@ export const DEFAULT_SERVICES = [
   'birth_registration',
   'gender_identity_recognition',
   'protection',
+  'notarization',
+  'legalization',
 ] as const;

@@ -166,6 +166,7 @@ describe('request status look-up', () => {
       'state',
       'status',
       'type',
+      'typeName',
     ]);
     expect(en.json()).toMatchObject({
       reference: request.reference,

@@ -22,7 +22,14 @@ const bool = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const DOCUMENTATION_TYPES = ['passport', 'consular_id', 'birth_registration', 'gender_identity_recognition'] as const;
+const DOCUMENTATION_TYPES = [
+  'passport',
+  'consular_id',
+  'birth_registration',
+  'gender_identity_recognition',
+  'notarial_act',
+  'legalization',
+] as const;
 export type DeadlineRule = { resolve: number; information: number };
 
 /** SPEC §2 (Mexico's rules): business days to resolve, and to ask for missing information. */
@@ -31,6 +38,9 @@ const DEFAULT_DEADLINES: Record<(typeof DOCUMENTATION_TYPES)[number], DeadlineRu
   consular_id: { resolve: 10, information: 3 },
   birth_registration: { resolve: 10, information: 3 },
   gender_identity_recognition: { resolve: 10, information: 3 },
+  // SRE rules for notarial and legalization services (DOF 22-IV-2016): 30 to resolve, 10 to ask for what is missing.
+  notarial_act: { resolve: 30, information: 10 },
+  legalization: { resolve: 30, information: 10 },
 };
 
 const deadlineRule = z

@@ -270,6 +270,7 @@ const FILE_SQL = `WITH dup AS (
     SELECT r.id FROM documentation_requests r
     WHERE r.type = $4::documentation_type AND r.state NOT IN ('delivered', 'rejected', 'cancelled')
       AND (r.person_id = $3 OR ($13::text IS NOT NULL AND r.person_id IN (SELECT id FROM persons WHERE curp = $13)))
+      AND ($4::text NOT IN ('notarial_act', 'legalization') OR r.details = $5::jsonb)
     LIMIT 1
   ), counter AS (
     INSERT INTO reference_counters (consulate_id, series, year, last_value) VALUES ($2, 'D', $14::int, 1)

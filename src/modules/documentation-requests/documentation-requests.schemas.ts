@@ -26,6 +26,13 @@ const common = {
   emergency: z.boolean().default(false),
 };
 
+/** Notarial acts and legalizations have a tariff: omitted, the fee is the tariff's for the act. */
+const tariffFee = {
+  feeCents: int32(0, 100_000_000)
+    .optional()
+    .meta({ description: 'Fee in cents; fee_pending until paid. Omitted: the consular tariff’s fee for the act.' }),
+};
+
 export const createDocumentationRequestBody = z
   .discriminatedUnion('type', [
     z.object({ type: z.literal('passport'), details: DETAILS_SCHEMAS.passport, ...common }).strict(),
@@ -39,6 +46,12 @@ export const createDocumentationRequestBody = z
         details: DETAILS_SCHEMAS.gender_identity_recognition,
         ...common,
       })
+      .strict(),
+    z
+      .object({ type: z.literal('notarial_act'), details: DETAILS_SCHEMAS.notarial_act, ...common, ...tariffFee })
+      .strict(),
+    z
+      .object({ type: z.literal('legalization'), details: DETAILS_SCHEMAS.legalization, ...common, ...tariffFee })
       .strict(),
   ])
   .meta({ description: '`details` is validated according to `type`.' });

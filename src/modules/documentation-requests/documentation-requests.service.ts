@@ -16,7 +16,13 @@ import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import type { Sql } from '../../db/sql.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
 import { documentationWhere, zonesFor } from './documentation-requests.filters.ts';
-import { DETAILS_SCHEMAS, detailsProblems, type GenderIdentityDetails } from './documentation-requests.details.ts';
+import {
+  DETAILS_SCHEMAS,
+  detailsProblems,
+  SERVICE_OF_TYPE,
+  tariffFeeCents,
+  type GenderIdentityDetails,
+} from './documentation-requests.details.ts';
 import {
   appendEvent,
   findRequest,
@@ -180,6 +186,15 @@ export class DocumentationRequestsService {
     const now = this.clock.now();
     const calendar = await this.calendars.find(consulateId);
     if (!calendar) throw new NotFoundError('Person');
+    const service = SERVICE_OF_TYPE[input.type];
+    if (!calendar.services.includes(service)) {
+      throw new ConflictError(
+        `This consulate does not offer ${service}: an admin adds the service to the consulate first.`,
+        'service-not-offered',
+        { servicesOffered: calendar.services },
+      );
+    }
+    const feeCents = input.feeCents ?? tariffFeeCents(input.type, input.details) ?? 0;
     const rule = this.config.documentationDeadlines[input.type];
     const today = localDate(now, calendar.timeZone);
     const { dueAt } = computeDeadline(
@@ -210,7 +225,7 @@ export class DocumentationRequestsService {
           person,
           type: input.type,
           details: input.details,
-          feeCents: input.feeCents,
+          feeCents,
           emergency: input.emergency,
           submittedAt: now,
           dueAt: new Date(dueAt),

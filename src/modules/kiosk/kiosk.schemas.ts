@@ -22,6 +22,7 @@ export const statusResponse = z
   .object({
     reference: outText(32),
     type: documentationTypeSchema,
+    typeName: outText(100).meta({ description: 'The procedure’s name in the answer’s language.' }),
     state: documentationStateSchema,
     status: outText(100),
     nextStep: outText(500),

@@ -7,7 +7,7 @@ import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import { transitionsOf } from '../documentation-requests/documentation-requests.repository.ts';
 import { computeDeadline } from '../documentation-requests/documentation-requests.deadlines.ts';
 import { UNRESOLVED_STATES } from '../documentation-requests/documentation-requests.states.ts';
-import { STATUS_TEXTS, type Language } from './status-texts.ts';
+import { statusText, TYPE_NAMES, type Language } from './status-texts.ts';
 
 const MAX_FAILURES = 5;
 const WINDOW_MS = 3_600_000;
@@ -56,10 +56,11 @@ export class StatusLookupService {
     const calendar = await this.calendars.get(request.consulateId);
     const transitions = (await transitionsOf(this.prisma, [request.id])).get(request.id) ?? [];
     const deadline = computeDeadline({ ...request, transitions }, calendar, now);
-    const text = STATUS_TEXTS[request.state][language];
+    const text = statusText(request.type, request.state, language);
     return {
       reference: request.reference,
       type: request.type,
+      typeName: TYPE_NAMES[request.type][language],
       state: request.state,
       status: text.status,
       nextStep: text.nextStep,

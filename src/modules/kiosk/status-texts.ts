@@ -1,6 +1,71 @@
+import type { DocumentationType } from '../documentation-requests/documentation-requests.details.ts';
 import type { DocumentationState } from '../documentation-requests/documentation-requests.states.ts';
 
 export type Language = 'en' | 'es';
+export const LANGUAGES = ['en', 'es'] as const satisfies readonly Language[];
+
+/** The procedure's name as a national knows it. */
+export const TYPE_NAMES: Record<DocumentationType, Record<Language, string>> = {
+  passport: { en: 'Passport', es: 'Pasaporte' },
+  consular_id: { en: 'Consular ID (matrícula consular)', es: 'Matrícula consular' },
+  birth_registration: { en: 'Birth registration', es: 'Registro de nacimiento' },
+  gender_identity_recognition: {
+    en: 'Recognition of gender identity',
+    es: 'Reconocimiento de identidad de género',
+  },
+  notarial_act: { en: 'Notarial act', es: 'Acto notarial' },
+  legalization: { en: 'Legalization of documents', es: 'Legalización de documentos' },
+};
+
+/**
+ * Where a type's next step differs from the general one: a notarial act ends
+ * in its testimonio, a legalization returns the national's own documents.
+ */
+const TYPE_TEXTS: Partial<
+  Record<DocumentationType, Partial<Record<DocumentationState, Record<Language, { status: string; nextStep: string }>>>>
+> = {
+  notarial_act: {
+    approved: {
+      en: {
+        status: 'Approved',
+        nextStep: 'Your notarial act was approved. The consulate will tell you when to come and sign it in person.',
+      },
+      es: {
+        status: 'Aprobada',
+        nextStep: 'Su acto notarial fue aprobado. El consulado le indicará cuándo acudir a firmarlo en persona.',
+      },
+    },
+    issued: {
+      en: {
+        status: 'Ready for pick-up',
+        nextStep:
+          'Your testimonio (certified copy of the act) is ready. Come to the counter with an ID and your reference number.',
+      },
+      es: {
+        status: 'Listo para recoger',
+        nextStep: 'Su testimonio está listo. Acuda a la ventanilla con una identificación y su número de referencia.',
+      },
+    },
+  },
+  legalization: {
+    issued: {
+      en: {
+        status: 'Ready for pick-up',
+        nextStep: 'Your legalized documents are ready. Come to the counter with an ID and your reference number.',
+      },
+      es: {
+        status: 'Listo para recoger',
+        nextStep:
+          'Sus documentos legalizados están listos. Acuda a la ventanilla con una identificación y su número de referencia.',
+      },
+    },
+  },
+};
+
+/** The state and next step a national reads for a request of `type` in `state`. */
+export function statusText(type: DocumentationType, state: DocumentationState, language: Language) {
+  return (TYPE_TEXTS[type]?.[state] ?? STATUS_TEXTS[state])[language];
+}
 
 /** What a national reads at the kiosk: the state and the next step, in plain words. */
 export const STATUS_TEXTS: Record<DocumentationState, Record<Language, { status: string; nextStep: string }>> = {

@@ -226,19 +226,16 @@ export function figureTree(
   const { from, to } = period;
   const scope = consulateId ? { consulateId } : {};
   const count = (value: number, drillDown: string) => ({ value, drillDown });
-  const perType = (tally: Tally, query: string) => ({
-    passport: count(tally.passport ?? 0, link('documentation', query, '&type=passport')),
-    consular_id: count(tally.consular_id ?? 0, link('documentation', query, '&type=consular_id')),
-    birth_registration: count(tally.birth_registration ?? 0, link('documentation', query, '&type=birth_registration')),
-    gender_identity_recognition: count(
-      tally.gender_identity_recognition ?? 0,
-      link('documentation', query, '&type=gender_identity_recognition'),
-    ),
-    total: count(
-      DOCUMENTATION_TYPES.reduce((n, t) => n + (tally[t] ?? 0), 0),
-      link('documentation', query),
-    ),
-  });
+  const perType = (tally: Tally, query: string) =>
+    ({
+      ...(Object.fromEntries(
+        DOCUMENTATION_TYPES.map((t) => [t, count(tally[t] ?? 0, link('documentation', query, `&type=${t}`))]),
+      ) as Record<(typeof DOCUMENTATION_TYPES)[number], { value: number; drillDown: string }>),
+      total: count(
+        DOCUMENTATION_TYPES.reduce((n, t) => n + (tally[t] ?? 0), 0),
+        link('documentation', query),
+      ),
+    }) as const;
   const docs = (f: DocumentationFilter) => filterQuery(f);
   const cases = (f: CaseFilter) => filterQuery(f);
 
@@ -310,12 +307,10 @@ export function figureTree(
         },
         total: count(a.backlog, link('documentation', backlog)),
       },
-      turnaround: {
-        passport: turnaround('passport'),
-        consular_id: turnaround('consular_id'),
-        birth_registration: turnaround('birth_registration'),
-        gender_identity_recognition: turnaround('gender_identity_recognition'),
-      },
+      turnaround: Object.fromEntries(DOCUMENTATION_TYPES.map((t) => [t, turnaround(t)])) as Record<
+        (typeof DOCUMENTATION_TYPES)[number],
+        ReturnType<typeof turnaround>
+      >,
       deadlineCompliance: ratio(
         count(a.resolvedWithinDeadline, link('documentation', resolvedIn, '&resolvedWithinDeadline=true')),
         count(a.resolved, link('documentation', resolvedIn)),

@@ -75,12 +75,12 @@ export const documentationFiguresSchema = z.object({
     })
     .meta({ description: 'Work in hand now (not limited to the period).' }),
   turnaround: z
-    .object({
-      passport: turnaroundSchema,
-      consular_id: turnaroundSchema,
-      birth_registration: turnaroundSchema,
-      gender_identity_recognition: turnaroundSchema,
-    })
+    .object(
+      Object.fromEntries(DOCUMENTATION_TYPES.map((t) => [t, turnaroundSchema])) as Record<
+        (typeof DOCUMENTATION_TYPES)[number],
+        typeof turnaroundSchema
+      >,
+    )
     .meta({ description: 'Submission to issuance, in calendar and business days (consulate calendar), per type.' }),
   deadlineCompliance: ratioSchema.meta({
     description:
