@@ -289,6 +289,19 @@ describe('legalizations: details', () => {
       expect(body.detail).toContain(service);
     }
   });
+
+  it('files the four original types at a consulate whatever its services list says (as before)', async () => {
+    const bare = await createConsulate(t.prisma, { services: [] });
+    const clerk = await loginAs(t.app, t.prisma, 'documentation_officer', bare.id);
+    const person = await createPerson(t.prisma, bare.id);
+    const res = await post(clerk, {
+      personId: person.id,
+      type: 'passport',
+      details: { application: 'first', validityYears: 6 },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expectProblem(await post(clerk, { personId: person.id, type: 'legalization', details: LEGALIZATION }), 409);
+  });
 });
 
 describe('from filing to delivery, with the SRE deadlines', () => {

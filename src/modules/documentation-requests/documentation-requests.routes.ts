@@ -33,7 +33,7 @@ export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) =>
         tags,
         summary: 'File a documentation request',
         description:
-          'Passport, matrícula consular, birth registration, gender-identity recognition, notarial act (power of attorney, will, acknowledgement) or legalization. Returns the reference (`LAX-2026-000123`), the statutory deadline and flags (`potential_duplicate` when the same person or CURP has an open request of the same type — for notarial acts and legalizations, with the same details; `fee_pending` until paid). Notarial acts and legalizations take the consular tariff’s fee when `feeCents` is omitted. 409 `service-not-offered` when the consulate does not offer the type’s service (notarial acts: `notarization`).',
+          'Passport, matrícula consular, birth registration, gender-identity recognition, notarial act (power of attorney, will, acknowledgement) or legalization. Returns the reference (`LAX-2026-000123`), the statutory deadline and flags (`potential_duplicate` when the same person or CURP has an open request of the same type — for notarial acts and legalizations, with the same details; `fee_pending` until paid). Notarial acts and legalizations take the consular tariff’s fee when `feeCents` is omitted. 409 `service-not-offered` when a notarial act or legalization is filed at a consulate that does not offer that service (`notarization`, `legalization`).',
         security,
         body: createDocumentationRequestBody,
         response: { 201: documentationRequestSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },

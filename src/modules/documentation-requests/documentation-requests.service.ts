@@ -20,6 +20,7 @@ import {
   DETAILS_SCHEMAS,
   detailsProblems,
   SERVICE_OF_TYPE,
+  type DocumentationType,
   tariffFeeCents,
   type GenderIdentityDetails,
 } from './documentation-requests.details.ts';
@@ -165,6 +166,8 @@ export function turnaround(submittedAt: Date, issuedAt: Date, calendar: Business
   };
 }
 
+/** Types filed only at a consulate that offers their service. */
+const SERVICE_CHECKED_TYPES: ReadonlySet<DocumentationType> = new Set(['notarial_act', 'legalization']);
 export class DocumentationRequestsService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -186,8 +189,11 @@ export class DocumentationRequestsService {
     const now = this.clock.now();
     const calendar = await this.calendars.find(consulateId);
     if (!calendar) throw new NotFoundError('Person');
+    // Notarial acts and legalizations are performed only where offered. The four
+    // original types are filed as before whatever the services list says (a
+    // consulate created without one still files passports): see docs/decisions.md.
     const service = SERVICE_OF_TYPE[input.type];
-    if (!calendar.services.includes(service)) {
+    if (SERVICE_CHECKED_TYPES.has(input.type) && !calendar.services.includes(service)) {
       throw new ConflictError(
         `This consulate does not offer ${service}: an admin adds the service to the consulate first.`,
         'service-not-offered',
