@@ -137,7 +137,8 @@ export class PersonsService {
   async update(ctx: RequestContext, id: string, version: number, input: UpdateInput): Promise<PersonJson> {
     assertCan(ctx.actor, 'persons:write');
     const current = await this.visible(ctx, id);
-    if (current.anonymisedAt) throw new ConflictError('This person was anonymised: the record cannot be edited.', 'anonymised');
+    if (current.anonymisedAt)
+      throw new ConflictError('This person was anonymised: the record cannot be edited.', 'anonymised');
     const curp = input.curp !== undefined ? input.curp : current.curp;
     const dateOfBirth = input.dateOfBirth ?? dateOf(current.dateOfBirth);
     if (!curpMatchesBirthDate(curp, dateOfBirth)) {

@@ -124,7 +124,10 @@ export class RetentionService {
    * open or under legal hold. The reason is required but not stored (it may
    * name people); the audit event records that it happened, by whom, and what.
    */
-  async erasePerson(ctx: RequestContext, personId: string): Promise<RetentionCounts & { personId: string; anonymisedAt: string }> {
+  async erasePerson(
+    ctx: RequestContext,
+    personId: string,
+  ): Promise<RetentionCounts & { personId: string; anonymisedAt: string }> {
     assertCan(ctx.actor, 'persons:anonymise');
     const now = this.clock.now();
     const holdSince = new Date(now.getTime() - this.config.retention.protectionDays * DAY_MS);
@@ -151,7 +154,15 @@ export class RetentionService {
         throw new ConflictError(
           `This person cannot be anonymised while records are open or under legal hold: ${named}.`,
           'anonymisation-blocked',
-          { blockingRecords: blocking.map(({ kind, id, reference, state, cause }) => ({ kind, id, reference, state, cause })) },
+          {
+            blockingRecords: blocking.map(({ kind, id, reference, state, cause }) => ({
+              kind,
+              id,
+              reference,
+              state,
+              cause,
+            })),
+          },
         );
       }
       await allowHistoryScrub(tx);
