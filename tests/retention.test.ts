@@ -462,7 +462,7 @@ describe('POST /v1/persons/:id/anonymise', () => {
         },
       });
       expect(res.statusCode, res.body).toBe(201);
-      return res.json() as { id: string; reference: string };
+      return res.json<{ id: string; reference: string }>();
     };
     const labor = await openCase('labor_rights');
     const detention = await openCase('detention');

@@ -126,7 +126,10 @@ export class ProtectionCasesService {
       });
       if (!consulate) throw new NotFoundError('Consulate');
       if (input.personId) {
-        const person = await tx.person.findFirst({ where: { id: input.personId, consulateId, anonymisedAt: null }, select: { id: true } });
+        const person = await tx.person.findFirst({
+          where: { id: input.personId, consulateId, anonymisedAt: null },
+          select: { id: true },
+        });
         if (!person) throw new NotFoundError('Person');
       }
       const year = Number(localDate(now, consulate.timeZone).slice(0, 4));
