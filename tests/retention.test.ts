@@ -603,3 +603,27 @@ describe('POST /v1/persons/:id/anonymise', () => {
     expect(patched.statusCode).toBe(409);
   }, 120_000);
 });
+
+describe('the histories stay append-only', () => {
+  it('lets only an anonymising transaction blank free text, and nothing else', async () => {
+    const [event] = await t.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id::text FROM documentation_request_events WHERE reason <> '' LIMIT 1`;
+    expect(event).toBeDefined();
+    const attempt = (flag: boolean, set: string) =>
+      t.prisma.$transaction(async (tx) => {
+        if (flag) await tx.$queryRawUnsafe(`SELECT set_config('ccm.anonymising', 'on', true)`);
+        await tx.$executeRawUnsafe(`UPDATE documentation_request_events SET ${set} WHERE id = $1::uuid`, event!.id);
+      });
+    await expect(attempt(false, `reason = ''`)).rejects.toThrow(/append-only/);
+    await expect(attempt(true, `reason = 'rewritten'`)).rejects.toThrow(/append-only/);
+    await expect(attempt(true, `reason = '', at = at + interval '1 day'`)).rejects.toThrow(/append-only/);
+    await expect(
+      t.prisma.$transaction(async (tx) => {
+        await tx.$queryRawUnsafe(`SELECT set_config('ccm.anonymising', 'on', true)`);
+        await tx.$executeRawUnsafe(`DELETE FROM protection_notes WHERE true`);
+      }),
+    ).rejects.toThrow(/append-only/);
+    await attempt(true, `reason = ''`);
+    await expect(attempt(false, `reason = ''`)).rejects.toThrow(/append-only/);
+  });
+});

@@ -37,4 +37,4 @@ export const anonymiseConflict = problemSchema
     blockingRecords: z.array(blockingRecord).max(100).optional(),
     anonymisedAt: isoDateTimeOut.optional(),
   })
-  .meta({ id: 'AnonymisationConflict', description: 'RFC 9457 problem details naming the blocking records.' });
+  .meta({ description: 'RFC 9457 problem details; an erasure request refused for open or held records names them.' });
