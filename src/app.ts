@@ -21,6 +21,7 @@ import { kiosksRoutes } from './modules/kiosks/kiosks.routes.ts';
 import { mobileVisitsRoutes } from './modules/mobile-visits/mobile-visits.routes.ts';
 import { personsRoutes } from './modules/persons/persons.routes.ts';
 import { protectionCasesRoutes } from './modules/protection-cases/protection-cases.routes.ts';
+import { retentionRoutes } from './modules/retention/retention.routes.ts';
 import { queueRoutes } from './modules/queue/queue.routes.ts';
 import { schedulesRoutes } from './modules/schedules/schedules.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
@@ -33,6 +34,7 @@ import idempotency from './plugins/idempotency.ts';
 import openapi from './plugins/openapi.ts';
 import prismaPlugin from './plugins/prisma.ts';
 import rateLimit from './plugins/rate-limit.ts';
+import retention from './plugins/retention.ts';
 import requestContext, { requestIdFrom } from './plugins/request-context.ts';
 import security from './plugins/security.ts';
 
@@ -82,6 +84,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(rateLimit);
   await app.register(authPlugin);
   await app.register(idempotency);
+  await app.register(retention);
 
   // The route map, in one place.
   await app.register(healthRoutes, { prefix: '/health' });
@@ -90,6 +93,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(schedulesRoutes, { prefix: '/v1/consulates' });
   await app.register(staffRoutes, { prefix: '/v1/staff' });
   await app.register(personsRoutes, { prefix: '/v1/persons' });
+  await app.register(retentionRoutes, { prefix: '/v1/persons' });
   await app.register(documentationRequestsRoutes, { prefix: '/v1/documentation-requests' });
   await app.register(protectionCasesRoutes, { prefix: '/v1/protection-cases' });
   await app.register(mobileVisitsRoutes, { prefix: '/v1/mobile-visits' });

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 
 /** Thrown when the environment does not describe a runnable service. */
@@ -143,6 +144,15 @@ const envSchema = z
         .optional(),
     ),
     TRUST_PROXY: bool(false),
+    // Retention (docs/decisions.md "Retention periods"): days after a record is final. At least
+    // 2 days, so nothing anonymised by the job can still be in a stored idempotent answer (24 h).
+    RETENTION_DOCUMENTATION_DAYS: int(3_650, 2, 36_500),
+    RETENTION_PROTECTION_DAYS: int(3_650, 2, 36_500),
+    RETENTION_APPOINTMENT_DAYS: int(730, 2, 36_500),
+    RETENTION_PERSON_DAYS: int(3_650, 2, 36_500),
+    RETENTION_JOB_ENABLED: bool(true),
+    RETENTION_JOB_CHECK_MINUTES: int(60, 1, 24 * 60),
+    ANONYMISATION_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     SEED_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
     SEED_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
   })
@@ -213,6 +223,17 @@ export interface AppConfig {
   readonly protectionFirstActionHours: Readonly<Record<(typeof PRIORITIES)[number], number>>;
   readonly redisUrl: string | undefined;
   readonly trustProxy: boolean;
+  /** Days after a record is final before the daily job anonymises it; the job's schedule; the CURP hash key. */
+  readonly retention: {
+    readonly documentationDays: number;
+    readonly protectionDays: number;
+    readonly appointmentDays: number;
+    readonly personDays: number;
+    readonly jobEnabled: boolean;
+    readonly checkMinutes: number;
+    /** Key of the CURP hash: ANONYMISATION_KEY, else derived from JWT_SECRET. */
+    readonly hashKey: string;
+  };
 }
 
 /**
@@ -285,5 +306,14 @@ export function toAppConfig(
     protectionFirstActionHours: Object.freeze({ ...DEFAULT_FIRST_ACTION_HOURS, ...env.PROTECTION_FIRST_ACTION_HOURS }),
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY,
+    retention: Object.freeze({
+      documentationDays: env.RETENTION_DOCUMENTATION_DAYS,
+      protectionDays: env.RETENTION_PROTECTION_DAYS,
+      appointmentDays: env.RETENTION_APPOINTMENT_DAYS,
+      personDays: env.RETENTION_PERSON_DAYS,
+      jobEnabled: env.RETENTION_JOB_ENABLED,
+      checkMinutes: env.RETENTION_JOB_CHECK_MINUTES,
+      hashKey: env.ANONYMISATION_KEY ?? createHmac('sha256', jwtSecret).update('ccm-anonymisation-v1').digest('hex'),
+    }),
   });
 }

@@ -198,7 +198,7 @@ const BOOKING_CHECK_SQL = `SELECT p.given_names, p.first_surname, p.second_surna
     (SELECT s.booked FROM appointment_slots s
      WHERE s.consulate_id = $2 AND s.service = $3::consular_service AND s.starts_at = $5
        AND s.mobile_visit_id IS NOT DISTINCT FROM $6::uuid) AS booked
-  FROM (SELECT 1) one LEFT JOIN persons p ON p.id = $1 AND p.consulate_id = $2`;
+  FROM (SELECT 1) one LEFT JOIN persons p ON p.id = $1 AND p.consulate_id = $2 AND p.anonymised_at IS NULL`;
 
 /**
  * The person, their other appointment that day and the slot's counter, in one

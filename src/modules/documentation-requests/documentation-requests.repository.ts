@@ -248,7 +248,7 @@ export interface FilingPerson {
 const LOCK_PERSON_SQL = `SELECT p.id, p.curp, p.date_of_birth, p.given_names, p.first_surname, p.second_surname,
     p.outside_jurisdiction
   FROM persons p, LATERAL (SELECT pg_advisory_xact_lock(hashtext('docreq:' || $3 || ':' || coalesce(p.curp, p.id::text)))) l
-  WHERE p.id = $1 AND p.consulate_id = $2`;
+  WHERE p.id = $1 AND p.consulate_id = $2 AND p.anonymised_at IS NULL`;
 
 export function lockFilingPerson(
   sql: Sql,

@@ -190,5 +190,6 @@ export async function recomputeFlags(
 export function recomputeAllFlags(tx: Tx): Promise<number> {
   return tx.$executeRaw`
     UPDATE persons SET outside_jurisdiction = NOT outside_jurisdiction
-    WHERE outside_jurisdiction <> person_outside_jurisdiction(consulate_id, address_postal_code, address_state)`;
+    WHERE anonymised_at IS NULL -- their address is gone; the flag they had stays (retention migration)
+      AND outside_jurisdiction <> person_outside_jurisdiction(consulate_id, address_postal_code, address_state)`;
 }

@@ -33,7 +33,8 @@ export class StatusLookupService {
     if (lock?.lockedUntil && lock.lockedUntil > now) throw this.locked(lock.lockedUntil, now);
 
     const request = await this.prisma.documentationRequest.findFirst({
-      where: { reference, consulateId: ctx.actor.consulateId },
+      // An anonymised request answers like an unknown one: its date of birth is no longer the person's.
+      where: { reference, consulateId: ctx.actor.consulateId, anonymisedAt: null },
       select: {
         id: true,
         reference: true,

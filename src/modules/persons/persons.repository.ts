@@ -20,6 +20,7 @@ export const personSelect = {
   addressState: true,
   addressPostalCode: true,
   outsideJurisdiction: true,
+  anonymisedAt: true,
   version: true,
   createdAt: true,
   updatedAt: true,

@@ -173,6 +173,10 @@ export const personSchema = z
       description:
         'The US address lies in no county of the registering consulate’s jurisdiction (served anyway: consulates take walk-ins).',
     }),
+    anonymisedAt: isoDateTimeOut.nullable().meta({
+      description:
+        'When the person was anonymised (retention or erasure request): names are empty, CURP, contact and address null, the date of birth is 1 January of its year.',
+    }),
     version: int32(),
     createdAt: isoDateTimeOut,
     updatedAt: isoDateTimeOut,

@@ -5,7 +5,7 @@ import { created, writeTransaction, type Answer } from '../../db/transaction.ts'
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { assertCan, consulateScope, targetConsulate, type RequestContext } from '../../lib/access.ts';
 import { etagOf } from '../../lib/etag.ts';
-import { BadRequestError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../../lib/errors.ts';
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { foldText, nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
@@ -44,6 +44,7 @@ export function toPersonJson(row: PersonRow) {
         }
       : null,
     outsideJurisdiction: row.outsideJurisdiction,
+    anonymisedAt: row.anonymisedAt?.toISOString() ?? null,
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -136,6 +137,8 @@ export class PersonsService {
   async update(ctx: RequestContext, id: string, version: number, input: UpdateInput): Promise<PersonJson> {
     assertCan(ctx.actor, 'persons:write');
     const current = await this.visible(ctx, id);
+    if (current.anonymisedAt)
+      throw new ConflictError('This person was anonymised: the record cannot be edited.', 'anonymised');
     const curp = input.curp !== undefined ? input.curp : current.curp;
     const dateOfBirth = input.dateOfBirth ?? dateOf(current.dateOfBirth);
     if (!curpMatchesBirthDate(curp, dateOfBirth)) {

@@ -126,7 +126,10 @@ export class ProtectionCasesService {
       });
       if (!consulate) throw new NotFoundError('Consulate');
       if (input.personId) {
-        const person = await tx.person.findFirst({ where: { id: input.personId, consulateId }, select: { id: true } });
+        const person = await tx.person.findFirst({
+          where: { id: input.personId, consulateId, anonymisedAt: null },
+          select: { id: true },
+        });
         if (!person) throw new NotFoundError('Person');
       }
       const year = Number(localDate(now, consulate.timeZone).slice(0, 4));
@@ -225,7 +228,7 @@ export class ProtectionCasesService {
       if (input.summary !== undefined) data.summary = input.summary;
       if (input.personId !== undefined) {
         const person = await tx.person.findFirst({
-          where: { id: input.personId, consulateId: current.consulateId },
+          where: { id: input.personId, consulateId: current.consulateId, anonymisedAt: null },
           select: { id: true },
         });
         if (!person) throw new NotFoundError('Person');
