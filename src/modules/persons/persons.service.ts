@@ -9,6 +9,7 @@ import { BadRequestError, NotFoundError, PreconditionFailedError } from '../../l
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { foldText, nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { logAccess, type AccessPurpose } from '../access-log/access-log.repository.ts';
 import { findPerson, insertPerson, listPersons, updatePersonAtVersion, type PersonRow } from './persons.repository.ts';
 import {
   curpMatchesBirthDate,
@@ -106,7 +107,9 @@ export class PersonsService {
 
   async get(ctx: RequestContext, id: string): Promise<PersonJson> {
     assertCan(ctx.actor, 'persons:read');
-    return toPersonJson(await this.visible(ctx, id));
+    const row = await this.visible(ctx, id);
+    await logAccess(this.prisma, ctx, [{ personId: id, entityType: 'person', entityId: id, action: 'person.read' }]);
+    return toPersonJson(row);
   }
 
   /** Search by CURP, by words of the name (accent- and case-insensitive) and by date of birth. */
@@ -130,6 +133,13 @@ export class PersonsService {
       ],
     };
     const rows = await listPersons(this.prisma, where, input.limit + 1);
+    await logAccess(
+      this.prisma,
+      ctx,
+      rows
+        .slice(0, input.limit)
+        .map((r) => ({ personId: r.id, entityType: 'person', entityId: r.id, action: 'person.list' })),
+    );
     return toPage(rows, input.limit, (r) => [r.createdAt.toISOString(), r.id], toPersonJson);
   }
 
@@ -166,7 +176,7 @@ export class PersonsService {
   }
 
   /** The sealed previous identities: supervisor of the consulate and admins; every read audited. */
-  async sealedIdentity(ctx: RequestContext, id: string) {
+  async sealedIdentity(ctx: RequestContext, id: string, purpose?: AccessPurpose) {
     assertCan(ctx.actor, 'persons:sealed');
     const person = await this.visible(ctx, id);
     return this.prisma.$transaction(async (tx) => {
@@ -188,6 +198,7 @@ export class PersonsService {
         entityType: 'person',
         entityId: id,
         consulateId: person.consulateId,
+        ...(purpose ? { details: { purpose } } : {}),
       });
       return {
         personId: id,
