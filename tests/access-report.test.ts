@@ -314,9 +314,9 @@ describe('GET /v1/persons/:id/access-report', () => {
     // The JSON walk after the CSV sees the CSV's own reading as well.
     expect(lines.length - 1).toBe(json.length - 1);
     expect(lines.some((l) => l.includes(',documentation_request.status_lookup,documentation_request,'))).toBe(true);
-    expect(lines.some((l) => l.includes(',person.sealed_identity_read,person,') && l.includes('legal_obligation'))).toBe(
-      true,
-    );
+    expect(
+      lines.some((l) => l.includes(',person.sealed_identity_read,person,') && l.includes('legal_obligation')),
+    ).toBe(true);
     for (const value of [PERSON.givenNames, PERSON.firstSurname, PERSON.curp, SUMMARY]) {
       expect(res.body).not.toContain(value);
     }

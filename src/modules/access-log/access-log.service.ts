@@ -64,8 +64,7 @@ export class AccessReportService {
       return {
         personId,
         data: page.map(toEntry),
-        nextCursor:
-          rows.length > input.limit && last ? encodeCursor([last.occurred_at.toISOString(), last.key]) : null,
+        nextCursor: rows.length > input.limit && last ? encodeCursor([last.occurred_at.toISOString(), last.key]) : null,
       };
     });
   }

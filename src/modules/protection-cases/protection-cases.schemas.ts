@@ -138,7 +138,11 @@ export const caseSchema = z
   })
   .meta({ id: 'ProtectionCase' });
 
-export const caseListQuery = caseFilterSchema.extend({ limit: limitQuery, cursor: cursorQuery, purpose: accessPurpose.optional() });
+export const caseListQuery = caseFilterSchema.extend({
+  limit: limitQuery,
+  cursor: cursorQuery,
+  purpose: accessPurpose.optional(),
+});
 
 export const caseListResponse = listOf(caseSchema);
 

@@ -21,7 +21,13 @@ import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
 import { logAccess, type AccessPurpose } from '../access-log/access-log.repository.ts';
 
 /** The access-log action of each kind of case read. */
-const READ_ACTIONS = { get: 'read', list: 'list', notes: 'notes_read', referrals: 'referrals_read', history: 'history_read' };
+const READ_ACTIONS = {
+  get: 'read',
+  list: 'list',
+  notes: 'notes_read',
+  referrals: 'referrals_read',
+  history: 'history_read',
+};
 import { assertAssignee } from '../staff/staff.repository.ts';
 import {
   appendCaseEvent,
