@@ -232,7 +232,7 @@ describe('GET /v1/persons/:id/access-report', () => {
     ]) {
       expect(res.body).not.toContain(value);
     }
-    const entries = (res.json() as { data: Entry[] }).data;
+    const entries = res.json<{ data: Entry[] }>().data;
     const ids = new Set(entries.map((e) => e.entityId));
     expect(ids.has(otherPerson.id)).toBe(false);
     expect(ids.has(otherRequest.id)).toBe(false);

@@ -20,14 +20,6 @@ import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
 import { logAccess, type AccessPurpose } from '../access-log/access-log.repository.ts';
 
-/** The access-log action of each kind of case read. */
-const READ_ACTIONS = {
-  get: 'read',
-  list: 'list',
-  notes: 'notes_read',
-  referrals: 'referrals_read',
-  history: 'history_read',
-};
 import { assertAssignee } from '../staff/staff.repository.ts';
 import {
   appendCaseEvent,
@@ -59,6 +51,15 @@ import {
 
 type CreateInput = z.output<typeof createCaseBody>;
 type UpdateInput = z.output<typeof updateCaseBody>;
+/** The access-log action of each kind of case read. */
+const READ_ACTIONS = {
+  get: 'read',
+  list: 'list',
+  notes: 'notes_read',
+  referrals: 'referrals_read',
+  history: 'history_read',
+};
+
 type ListInput = z.output<typeof caseListQuery>;
 type NoteInput = z.output<typeof noteBody>;
 type ReferralInput = z.output<typeof referralBody>;
