@@ -2,6 +2,7 @@
  * `npm run bench [-- name ...]`: runs the benchmarks and prints their figures.
  * They measure; they never pass or fail on a timing.
  */
+import { benchAccessLog } from './access-log.ts';
 import { benchApi } from './api.ts';
 import { benchAuth } from './auth.ts';
 import { benchBooking } from './booking.ts';
@@ -27,6 +28,7 @@ const benches: Record<string, () => Promise<void>> = {
       only: flag('only'),
       profileDir: flag('profile') && path.resolve(flag('profile')!),
     }),
+  'access-log': () => benchAccessLog(),
   auth: () => benchAuth(),
   booking: () => benchBooking(),
   stats: () => benchStats(sizes),

@@ -63,6 +63,7 @@ const PERMISSIONS = {
   'persons:write': ['admin', 'supervisor', 'documentation_officer', 'protection_officer'],
   'persons:sealed': ['admin', 'supervisor'],
   'persons:anonymise': ['admin', 'supervisor'],
+  'persons:access_report': ['admin', 'supervisor'],
   'documentation:read': ['admin', 'supervisor', 'documentation_officer'],
   'documentation:write': ['admin', 'supervisor', 'documentation_officer'],
   'protection:read': ['admin', 'supervisor', 'protection_officer'],

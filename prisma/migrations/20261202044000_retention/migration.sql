@@ -22,7 +22,8 @@ CREATE INDEX "protection_cases_retention_idx" ON "protection_cases" ("closed_at"
   WHERE anonymised_at IS NULL AND state = 'closed';
 CREATE INDEX "appointments_retention_idx" ON "appointments" ("ends_at") WHERE anonymised_at IS NULL;
 CREATE INDEX "persons_retention_idx" ON "persons" ("updated_at") WHERE anonymised_at IS NULL;
-CREATE INDEX "protection_cases_person_id_idx" ON "protection_cases" ("person_id");
+-- (the access-log migration creates it too; whichever runs first makes it)
+CREATE INDEX IF NOT EXISTS "protection_cases_person_id_idx" ON "protection_cases" ("person_id");
 
 -- Once a day across replicas: the replica whose INSERT claims the day's row runs the job.
 CREATE TABLE "retention_runs" (

@@ -5,6 +5,8 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import type { RequestContext } from '../../lib/access.ts';
 import type { TimelineTransition } from './documentation-requests.deadlines.ts';
 import type { DocumentationState } from './documentation-requests.states.ts';
+import type { AuditContext } from '../audit/audit.repository.ts';
+import { accessLogCte, accessParams } from '../access-log/access-log.repository.ts';
 
 export const requestSelect = {
   id: true,
@@ -166,24 +168,53 @@ const READ_COLUMNS = `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.t
               FROM documentation_request_events e WHERE e.request_id = r.id AND e.kind = 'transition'), '[]') AS transitions
   FROM documentation_requests r JOIN persons p ON p.id = r.person_id`;
 
-const READ_ONE_SQL = `${READ_COLUMNS} WHERE r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)`;
-const READ_MANY_SQL = `${READ_COLUMNS} WHERE r.id = ANY($1::uuid[])`;
+/** The read and its access-log rows (one per request returned) in one statement. */
+const readAndLog = (where: string, action: string, firstParam: number) =>
+  `WITH found AS (${READ_COLUMNS} WHERE ${where}), logged AS (${accessLogCte({
+    from: 'found',
+    person: 'found.person_id',
+    entityType: 'documentation_request',
+    entity: 'found.id',
+    action,
+    firstParam,
+  })})
+  SELECT * FROM found`;
+
+const READ_ONE_SQL = readAndLog(
+  'r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)',
+  'documentation_request.read',
+  3,
+);
+const READ_MANY_SQL = readAndLog('r.id = ANY($1::uuid[])', 'documentation_request.list', 2);
 
 type ReadResult = { row: RequestRow; transitions: TimelineTransition[] };
 
 /**
  * A request with its person's names and its state transitions in one
- * statement (the hot read path), confined to `consulateId` unless null.
+ * statement (the hot read path), confined to `consulateId` unless null. The
+ * same statement writes the read to the access log.
  */
-export async function readRequest(sql: Sql, id: string, consulateId: string | null): Promise<ReadResult | undefined> {
-  const r = await sql.one<ReadRow>(READ_ONE_SQL, [id, consulateId]);
+export async function readRequest(
+  sql: Sql,
+  ctx: AuditContext,
+  id: string,
+  consulateId: string | null,
+): Promise<ReadResult | undefined> {
+  const r = await sql.one<ReadRow>(READ_ONE_SQL, [id, consulateId, ...accessParams(ctx)]);
   return r ? fromReadRow(r) : undefined;
 }
 
-/** Requests by id (one statement), as `readRequest` reads them; callers keep their own order. */
-export async function readRequests(sql: Sql, ids: readonly string[]): Promise<Map<string, ReadResult>> {
+/**
+ * Requests by id (one statement, which logs each as read by a list), as
+ * `readRequest` reads them; callers keep their own order.
+ */
+export async function readRequests(
+  sql: Sql,
+  ctx: AuditContext,
+  ids: readonly string[],
+): Promise<Map<string, ReadResult>> {
   if (ids.length === 0) return new Map();
-  const rows = await sql.rows<ReadRow>(READ_MANY_SQL, [ids]);
+  const rows = await sql.rows<ReadRow>(READ_MANY_SQL, [ids, ...accessParams(ctx)]);
   return new Map(rows.map((r) => [r.id, fromReadRow(r)]));
 }
 

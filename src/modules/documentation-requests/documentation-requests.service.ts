@@ -11,6 +11,7 @@ import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError 
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { logAccess } from '../access-log/access-log.repository.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
 import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import type { Sql } from '../../db/sql.ts';
@@ -253,7 +254,7 @@ export class DocumentationRequestsService {
   /** One statement: the request, its person's names and its transitions, in the actor's scope. */
   async get(ctx: RequestContext, id: string): Promise<RequestJson> {
     assertCan(ctx.actor, 'documentation:read');
-    const found = await readRequest(this.sql, id, consulateScope(ctx.actor).consulateId ?? null);
+    const found = await readRequest(this.sql, ctx, id, consulateScope(ctx.actor).consulateId ?? null);
     if (!found) throw new NotFoundError('Documentation request');
     const calendar = await this.calendars.get(found.row.consulateId);
     return toRequestJson(found.row, found.transitions, calendar, this.clock.now());
@@ -285,6 +286,7 @@ export class DocumentationRequestsService {
     });
     const found = await readRequests(
       this.sql,
+      ctx,
       keys.slice(0, input.limit).map((k) => k.id),
     );
     const calendars = await this.calendars.many([...found.values()].map((f) => f.row.consulateId));
@@ -301,8 +303,21 @@ export class DocumentationRequestsService {
 
   async timeline(ctx: RequestContext, id: string) {
     assertCan(ctx.actor, 'documentation:read');
-    await this.visible(this.prisma, ctx, id);
+    const request = await this.visible(this.prisma, ctx, id);
     const events = await timelineOf(this.prisma, id);
+    await logAccess(
+      this.prisma,
+      ctx,
+      [
+        {
+          personId: request.personId,
+          entityType: 'documentation_request',
+          entityId: id,
+          action: 'documentation_request.timeline_read',
+        },
+      ],
+      { alone: true },
+    );
     return {
       data: events.map((e) => ({
         ...e,

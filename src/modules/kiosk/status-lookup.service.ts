@@ -7,6 +7,7 @@ import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import { transitionsOf } from '../documentation-requests/documentation-requests.repository.ts';
 import { computeDeadline } from '../documentation-requests/documentation-requests.deadlines.ts';
 import { UNRESOLVED_STATES } from '../documentation-requests/documentation-requests.states.ts';
+import { logAccess } from '../access-log/access-log.repository.ts';
 import { statusText, TYPE_NAMES, type Language } from './status-texts.ts';
 
 const MAX_FAILURES = 5;
@@ -41,6 +42,7 @@ export class StatusLookupService {
         type: true,
         state: true,
         consulateId: true,
+        personId: true,
         submittedAt: true,
         resolvedAt: true,
         deadlineDays: true,
@@ -54,6 +56,20 @@ export class StatusLookupService {
       throw new NotFoundError('Documentation request', NO_MATCH);
     }
 
+    // The answer reveals the person's request: it is a read of their record.
+    await logAccess(
+      this.prisma,
+      ctx,
+      [
+        {
+          personId: request.personId,
+          entityType: 'documentation_request',
+          entityId: request.id,
+          action: 'documentation_request.status_lookup',
+        },
+      ],
+      { alone: true },
+    );
     const calendar = await this.calendars.get(request.consulateId);
     const transitions = (await transitionsOf(this.prisma, [request.id])).get(request.id) ?? [];
     const deadline = computeDeadline({ ...request, transitions }, calendar, now);

@@ -12,6 +12,7 @@ import {
   updatePersonBody,
 } from './persons.schemas.ts';
 import { PersonsService } from './persons.service.ts';
+import { purposeQuery } from '../access-log/access-log.schemas.ts';
 
 export const personsRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = new PersonsService(app.prisma);
@@ -105,9 +106,10 @@ export const personsRoutes: FastifyPluginAsyncZod = async (app) => {
           'Names and gender markers replaced by an issued gender-identity recognition. Every read is an audit event.',
         security,
         params: idParams,
+        querystring: purposeQuery,
         response: { 200: sealedIdentitySchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => service.sealedIdentity(staffContext(request), request.params.id),
+    async (request) => service.sealedIdentity(staffContext(request), request.params.id, request.query.purpose),
   );
 };

@@ -9,6 +9,7 @@ import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError 
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { foldText, nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { logAccess, type AccessPurpose } from '../access-log/access-log.repository.ts';
 import { findPerson, insertPerson, listPersons, updatePersonAtVersion, type PersonRow } from './persons.repository.ts';
 import {
   curpMatchesBirthDate,
@@ -107,7 +108,11 @@ export class PersonsService {
 
   async get(ctx: RequestContext, id: string): Promise<PersonJson> {
     assertCan(ctx.actor, 'persons:read');
-    return toPersonJson(await this.visible(ctx, id));
+    const row = await this.visible(ctx, id);
+    await logAccess(this.prisma, ctx, [{ personId: id, entityType: 'person', entityId: id, action: 'person.read' }], {
+      alone: true,
+    });
+    return toPersonJson(row);
   }
 
   /** Search by CURP, by words of the name (accent- and case-insensitive) and by date of birth. */
@@ -131,6 +136,14 @@ export class PersonsService {
       ],
     };
     const rows = await listPersons(this.prisma, where, input.limit + 1);
+    await logAccess(
+      this.prisma,
+      ctx,
+      rows
+        .slice(0, input.limit)
+        .map((r) => ({ personId: r.id, entityType: 'person', entityId: r.id, action: 'person.list' })),
+      { alone: true },
+    );
     return toPage(rows, input.limit, (r) => [r.createdAt.toISOString(), r.id], toPersonJson);
   }
 
@@ -169,7 +182,7 @@ export class PersonsService {
   }
 
   /** The sealed previous identities: supervisor of the consulate and admins; every read audited. */
-  async sealedIdentity(ctx: RequestContext, id: string) {
+  async sealedIdentity(ctx: RequestContext, id: string, purpose?: AccessPurpose) {
     assertCan(ctx.actor, 'persons:sealed');
     const person = await this.visible(ctx, id);
     return this.prisma.$transaction(async (tx) => {
@@ -191,6 +204,7 @@ export class PersonsService {
         entityType: 'person',
         entityId: id,
         consulateId: person.consulateId,
+        ...(purpose ? { details: { purpose } } : {}),
       });
       return {
         personId: id,

@@ -26,6 +26,7 @@ import {
   updateCaseBody,
 } from './protection-cases.schemas.ts';
 import { ProtectionCasesService, type CaseJson } from './protection-cases.service.ts';
+import { purposeQuery } from '../access-log/access-log.schemas.ts';
 
 export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
   const service = new ProtectionCasesService(app.prisma, app.config, app.clock);
@@ -82,11 +83,12 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Read a protection case (confidential reads are audited)',
         security,
         params: idParams,
+        querystring: purposeQuery,
         response: { 200: caseSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const found = await service.get(staffContext(request), request.params.id);
+      const found = await service.get(staffContext(request), request.params.id, request.query.purpose);
       return reply.header('etag', etagOf(found.version)).send(found);
     },
   );
@@ -208,7 +210,7 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'The case’s notes, oldest first',
         security,
         params: idParams,
-        querystring: paginationQuery,
+        querystring: paginationQuery.extend(purposeQuery.shape),
         response: { 200: noteListResponse, ...problemResponses(400, 401, 403, 404) },
       },
     },
@@ -242,10 +244,11 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'The case’s referrals',
         security,
         params: idParams,
+        querystring: purposeQuery,
         response: { 200: referralListResponse, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => service.listReferrals(staffContext(request), request.params.id),
+    async (request) => service.listReferrals(staffContext(request), request.params.id, request.query.purpose),
   );
 
   app.patch(
@@ -285,9 +288,10 @@ export const protectionCasesRoutes: FastifyPluginAsyncZod = async (app) => {
           'The case’s history across consulates: transitions, transfers, escalation, confidentiality, assignments',
         security,
         params: idParams,
+        querystring: purposeQuery,
         response: { 200: historySchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => service.history(staffContext(request), request.params.id),
+    async (request) => service.history(staffContext(request), request.params.id, request.query.purpose),
   );
 };

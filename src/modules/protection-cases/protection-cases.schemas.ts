@@ -11,6 +11,7 @@ import {
   uuid,
 } from '../../lib/schemas.ts';
 import { caseFilterSchema } from './protection-cases.filters.ts';
+import { accessPurpose } from '../access-log/access-log.schemas.ts';
 import {
   PROTECTION_CATEGORIES,
   PROTECTION_PRIORITIES,
@@ -137,7 +138,11 @@ export const caseSchema = z
   })
   .meta({ id: 'ProtectionCase' });
 
-export const caseListQuery = caseFilterSchema.extend({ limit: limitQuery, cursor: cursorQuery });
+export const caseListQuery = caseFilterSchema.extend({
+  limit: limitQuery,
+  cursor: cursorQuery,
+  purpose: accessPurpose.optional(),
+});
 
 export const caseListResponse = listOf(caseSchema);
 

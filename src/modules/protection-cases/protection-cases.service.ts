@@ -18,6 +18,8 @@ import { afterCursor, createdDesc, toPage } from '../../lib/pagination.ts';
 import { caseWhere } from './protection-cases.filters.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
+import { logAccess, type AccessPurpose } from '../access-log/access-log.repository.ts';
+
 import { assertAssignee } from '../staff/staff.repository.ts';
 import {
   appendCaseEvent,
@@ -49,6 +51,15 @@ import {
 
 type CreateInput = z.output<typeof createCaseBody>;
 type UpdateInput = z.output<typeof updateCaseBody>;
+/** The access-log action of each kind of case read. */
+const READ_ACTIONS = {
+  get: 'read',
+  list: 'list',
+  notes: 'notes_read',
+  referrals: 'referrals_read',
+  history: 'history_read',
+};
+
 type ListInput = z.output<typeof caseListQuery>;
 type NoteInput = z.output<typeof noteBody>;
 type ReferralInput = z.output<typeof referralBody>;
@@ -169,11 +180,11 @@ export class ProtectionCasesService {
     });
   }
 
-  async get(ctx: RequestContext, id: string): Promise<CaseJson> {
+  async get(ctx: RequestContext, id: string, purpose?: AccessPurpose): Promise<CaseJson> {
     assertCan(ctx.actor, 'protection:read');
     return this.prisma.$transaction(async (tx) => {
       const row = await this.visible(tx, ctx, id);
-      await this.auditConfidentialReads(tx, ctx, [row], 'get');
+      await this.recordReads(tx, ctx, [row], 'get', purpose);
       return toCaseJson(row, this.clock.now());
     });
   }
@@ -200,14 +211,14 @@ export class ProtectionCasesService {
           ]
         : createdDesc('openedAt'),
     );
-    const { limit: _limit, cursor: _cursor, ...filter } = input;
+    const { limit: _limit, cursor: _cursor, purpose, ...filter } = input;
     const where: Prisma.ProtectionCaseWhereInput = { AND: [scope, caseWhere(this.prisma, filter, now), after] };
     const orderBy: Prisma.ProtectionCaseOrderByWithRelationInput[] = byLateness
       ? [{ firstActionDueAt: 'asc' }, { id: 'asc' }]
       : [{ openedAt: 'desc' }, { id: 'desc' }];
     return this.prisma.$transaction(async (tx) => {
       const rows = await listCases(tx, where, orderBy, input.limit + 1);
-      await this.auditConfidentialReads(tx, ctx, rows.slice(0, input.limit), 'list');
+      await this.recordReads(tx, ctx, rows.slice(0, input.limit), 'list', purpose);
       return toPage(
         rows,
         input.limit,
@@ -490,7 +501,7 @@ export class ProtectionCasesService {
     });
   }
 
-  async listNotes(ctx: RequestContext, id: string, input: { limit: number; cursor?: string }) {
+  async listNotes(ctx: RequestContext, id: string, input: { limit: number; cursor?: string; purpose?: AccessPurpose }) {
     assertCan(ctx.actor, 'protection:read');
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
@@ -502,7 +513,7 @@ export class ProtectionCasesService {
         take: input.limit + 1,
         select: { ...noteSelect, seq: true },
       });
-      await this.auditConfidentialReads(tx, ctx, [current], 'notes');
+      await this.recordReads(tx, ctx, [current], 'notes', input.purpose);
       return toPage(
         rows,
         input.limit,
@@ -543,7 +554,7 @@ export class ProtectionCasesService {
     });
   }
 
-  async listReferrals(ctx: RequestContext, id: string) {
+  async listReferrals(ctx: RequestContext, id: string, purpose?: AccessPurpose) {
     assertCan(ctx.actor, 'protection:read');
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
@@ -552,7 +563,7 @@ export class ProtectionCasesService {
         orderBy: { createdAt: 'asc' },
         select: referralSelect,
       });
-      await this.auditConfidentialReads(tx, ctx, [current], 'referrals');
+      await this.recordReads(tx, ctx, [current], 'referrals', purpose);
       return { data: rows.map(toReferralJson) };
     });
   }
@@ -595,12 +606,12 @@ export class ProtectionCasesService {
   }
 
   /** One unbroken history, across transfers: whoever holds the case now sees all of it. */
-  async history(ctx: RequestContext, id: string) {
+  async history(ctx: RequestContext, id: string, purpose?: AccessPurpose) {
     assertCan(ctx.actor, 'protection:read');
     return this.prisma.$transaction(async (tx) => {
       const current = await this.visible(tx, ctx, id);
       const events = await historyOf(tx, id);
-      await this.auditConfidentialReads(tx, ctx, [current], 'history');
+      await this.recordReads(tx, ctx, [current], 'history', purpose);
       return {
         data: events.map((e) => ({
           ...e,
@@ -617,12 +628,17 @@ export class ProtectionCasesService {
     return row;
   }
 
-  /** SPEC §1: every read of a confidential case is an audit event (one per case a list returns). */
-  private async auditConfidentialReads(
+  /**
+   * SPEC §1: every read of a confidential case is an audit event (one per case
+   * a list returns), with the stated purpose; the other cases of a person go
+   * to the access log (issue 13 §2), so each read is recorded once.
+   */
+  private async recordReads(
     db: Tx,
     ctx: RequestContext,
     rows: readonly CaseRow[],
-    via: string,
+    via: 'get' | 'list' | 'notes' | 'referrals' | 'history',
+    purpose: AccessPurpose | undefined,
   ): Promise<void> {
     await recordAuditMany(
       db,
@@ -634,7 +650,20 @@ export class ProtectionCasesService {
           entityType: 'protection_case',
           entityId: r.id,
           consulateId: r.consulateId,
-          details: { via },
+          details: { via, ...(purpose ? { purpose } : {}) },
+        })),
+    );
+    await logAccess(
+      db,
+      ctx,
+      rows
+        .filter((r) => !r.confidential && r.personId !== null)
+        .map((r) => ({
+          personId: r.personId!,
+          entityType: 'protection_case',
+          entityId: r.id,
+          action: `protection_case.${READ_ACTIONS[via]}`,
+          purpose,
         })),
     );
   }
