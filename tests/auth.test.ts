@@ -175,9 +175,31 @@ describe('POST /v1/auth/logout', () => {
 describe('access tokens', () => {
   it('stop working at once when the account is deactivated', async () => {
     const consulate = await createConsulate(t.prisma);
+    const admin = await loginAs(t.app, t.prisma, 'admin');
     const officer = await loginAs(t.app, t.prisma, 'protection_officer', consulate.id);
     expect((await me(officer.token)).statusCode).toBe(200);
+    const off = await t.app.inject({
+      method: 'POST',
+      url: `/v1/staff/${officer.staff.id}/deactivate`,
+      headers: admin.headers,
+    });
+    expect(off.statusCode, off.body).toBe(200);
+    // On the replica that made the change: at its next request, nothing to wait for.
+    expectProblem(await me(officer.token), 401);
+  });
+
+  it('stop working on this replica when another one deactivates the account, as soon as PostgreSQL says so', async () => {
+    // The test's own client plays the other replica. This one learns of the change from
+    // PostgreSQL's notification (delivered at commit); waiting for it keeps the test
+    // deterministic on a busy machine — asserting before it arrives was this test's flake.
+    const consulate = await createConsulate(t.prisma);
+    const officer = await loginAs(t.app, t.prisma, 'protection_officer', consulate.id);
+    expect((await me(officer.token)).statusCode).toBe(200);
+    const heard = new Promise<void>((resolve) =>
+      t.app.changes.onChange((key) => key === `staff:${officer.staff.id}` && resolve()),
+    );
     await t.prisma.staffMember.update({ where: { id: officer.staff.id }, data: { active: false } });
+    await heard;
     expectProblem(await me(officer.token), 401);
   });
 
