@@ -133,6 +133,9 @@ const envSchema = z
         .optional(),
     ),
     TRUST_PROXY: bool(false),
+    IMPORT_WORKER: bool(true),
+    IMPORT_BATCH_LINES: int(1000, 1, 10_000),
+    IMPORT_MAX_BYTES: int(1024 * 1024 * 1024, 1024, 2_147_483_647),
     SEED_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
     SEED_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
   })
@@ -202,6 +205,8 @@ export interface AppConfig {
   /** Hours to the first protection action, by priority (defaults overridden by PROTECTION_FIRST_ACTION_HOURS). */
   readonly protectionFirstActionHours: Readonly<Record<(typeof PRIORITIES)[number], number>>;
   readonly redisUrl: string | undefined;
+  /** Imports (`/v1/imports`): whether this replica runs import jobs, lines per batch, upload size limit. */
+  readonly imports: { readonly worker: boolean; readonly batchLines: number; readonly maxBytes: number };
   readonly trustProxy: boolean;
 }
 
@@ -274,6 +279,11 @@ export function toAppConfig(
     documentationDeadlines: Object.freeze({ ...DEFAULT_DEADLINES, ...env.DOCUMENTATION_DEADLINES }),
     protectionFirstActionHours: Object.freeze({ ...DEFAULT_FIRST_ACTION_HOURS, ...env.PROTECTION_FIRST_ACTION_HOURS }),
     redisUrl: env.REDIS_URL,
+    imports: Object.freeze({
+      worker: env.IMPORT_WORKER,
+      batchLines: env.IMPORT_BATCH_LINES,
+      maxBytes: env.IMPORT_MAX_BYTES,
+    }),
     trustProxy: env.TRUST_PROXY,
   });
 }
