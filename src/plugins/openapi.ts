@@ -214,6 +214,7 @@ export default fp(
           },
           { name: 'audit', description: 'Append-only audit log' },
           { name: 'jurisdiction', description: 'Which consulate serves a US ZIP code (staff and kiosks)' },
+          { name: 'imports', description: 'Import of historical records (NDJSON jobs)' },
         ],
         components: {
           securitySchemes: {
