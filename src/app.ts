@@ -10,7 +10,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
 import { documentationRequestsRoutes } from './modules/documentation-requests/documentation-requests.routes.ts';
-import { importsRoutes } from './modules/imports/imports.routes.ts';
+import { importRunner, importsRoutes } from './modules/imports/imports.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import {
   consulateJurisdictionRoutes,
@@ -83,6 +83,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(rateLimit);
   await app.register(authPlugin);
   await app.register(idempotency);
+  await app.register(importRunner);
 
   // The route map, in one place.
   await app.register(healthRoutes, { prefix: '/health' });

@@ -77,11 +77,15 @@ export async function insertChunk(
   );
 }
 
-/** The upload is stored: the job waits for a replica. */
+/**
+ * The upload is stored: the job is queued, still leased to the replica that
+ * received it (which claims it first); if that replica does not, others take
+ * it once the lease runs out.
+ */
 export async function queueJob(db: pg.Pool, jobId: string, linesTotal: number, bytes: number): Promise<JobRow> {
   const [row] = await rows<JobRow>(
     db,
-    `UPDATE import_jobs SET state = 'queued', lines_total = $2, bytes = $3, lease_owner = NULL, lease_until = NULL,
+    `UPDATE import_jobs SET state = 'queued', lines_total = $2, bytes = $3, lease_until = ${LEASE},
        updated_at = clock_timestamp()
      WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
     [jobId, linesTotal, bytes],
@@ -120,7 +124,7 @@ export async function failAbandonedUploads(db: pg.Pool, at: Date): Promise<numbe
 
 /**
  * Takes the oldest job that no live replica holds (queued, or running with an
- * expired lease: its replica stopped), for `owner`. SKIP LOCKED: two replicas
+ * expired lease: its replica stopped), or one `owner` itself received. SKIP LOCKED: two replicas
  * claiming at once take different jobs, never the same one.
  */
 export async function claimJob(db: pg.Pool, owner: string, at: Date): Promise<JobRow | undefined> {
@@ -130,7 +134,8 @@ export async function claimJob(db: pg.Pool, owner: string, at: Date): Promise<Jo
        started_at = coalesce(started_at, $2), updated_at = clock_timestamp()
      WHERE id = (
        SELECT id FROM import_jobs
-       WHERE state IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < clock_timestamp())
+       WHERE state IN ('queued', 'running')
+         AND (lease_until IS NULL OR lease_until < clock_timestamp() OR (state = 'queued' AND lease_owner = $1))
        ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
      RETURNING ${JOB_COLUMNS}`,
     [owner, at],

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staffContext } from '../../plugins/auth.ts';
 import { idParams, problemResponses } from '../../lib/schemas.ts';
@@ -19,10 +20,20 @@ export const IMPORT_FORMAT = `NDJSON: one JSON object per line, UTF-8, at most 2
 
 Every line is validated with the API's rules (CURP, per-type details, the transitions table with its reasons, instants in order and not in the future, the fee paid before issuance); a bad line is refused alone (see /rejections). \`externalId\` is unique per consulate and kind: a line already imported is skipped. References are numbered in the series of the submission year (consulate time zone), deadlines and turnaround computed from the history on the consulate's calendar.`;
 
+/** This replica's import runner: started when the app is ready, stopped (its batch finished) on close. */
+export const importRunner = fp(
+  async (app) => {
+    const runner = new ImportRunner(app.sql, app.config, app.clock, app.calendars, app.log);
+    app.decorate('imports', runner);
+    app.addHook('onReady', async () => runner.start());
+    app.addHook('onClose', async () => runner.stop());
+  },
+  { name: 'import-runner', dependencies: ['prisma', 'caches'] },
+);
+
 /** Import of historical records (admins; supervisors for their consulate). */
 export const importsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const runner = new ImportRunner(app.sql, app.config, app.clock, app.calendars, app.log);
-  app.decorate('imports', runner);
+  const runner = app.imports;
   const service = new ImportsService(app.sql, app.config, app.clock, runner);
   const security = [{ staffBearer: [] }];
   const tags = ['imports'];
@@ -30,8 +41,6 @@ export const importsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   // The file is handed over as a stream: it is never buffered whole.
   app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
-  app.addHook('onReady', async () => runner.start());
-  app.addHook('onClose', async () => runner.stop());
 
   app.post(
     '',
