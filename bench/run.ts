@@ -5,6 +5,7 @@
 import { benchApi } from './api.ts';
 import { benchAuth } from './auth.ts';
 import { benchBooking } from './booking.ts';
+import { benchImport } from './import.ts';
 import { benchStats, benchStatsWrites } from './stats.ts';
 import path from 'node:path';
 
@@ -28,6 +29,7 @@ const benches: Record<string, () => Promise<void>> = {
       profileDir: flag('profile') && path.resolve(flag('profile')!),
     }),
   auth: () => benchAuth(),
+  import: () => benchImport(),
   booking: () => benchBooking(),
   stats: () => benchStats(sizes),
   'stats-writes': () => benchStatsWrites(),

@@ -73,6 +73,7 @@ export function* yearLines({ year, seed = 20250101 }: YearFileOptions): Generato
   const rnd = random(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+  const letter = (alphabet: string): string => alphabet[int(alphabet.length)]!;
   const offices = CONSULATES.filter((c) => c.status !== 'planned').sort((x, y) => x.code.localeCompare(y.code));
   const weights = offices.map(sizeOf);
   const totals = apportion(YEAR_TOTAL, weights);
@@ -84,8 +85,8 @@ export function* yearLines({ year, seed = 20250101 }: YearFileOptions): Generato
     for (;;) {
       const [y, m, d] = dateOfBirth.split('-');
       const first17 =
-        pick(LETTERS) + pick(VOWELS) + pick(LETTERS) + pick(LETTERS) + y!.slice(2) + m + d + sex + state +
-        pick(CONSONANTS) + pick(CONSONANTS) + pick(CONSONANTS) + String(int(10));
+        letter(LETTERS) + letter(VOWELS) + letter(LETTERS) + letter(LETTERS) + y!.slice(2) + m + d + sex + state +
+        letter(CONSONANTS) + letter(CONSONANTS) + letter(CONSONANTS) + String(int(10));
       const curp = first17 + String(curpCheckDigit(first17));
       if (!curps.has(curp)) {
         curps.add(curp);

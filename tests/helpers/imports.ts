@@ -69,7 +69,7 @@ export async function rejectionsOf(app: FastifyInstance, headers: Record<string,
   const all: { line: number; reason: string }[] = [];
   let cursor: string | null = null;
   do {
-    const res = await app.inject({
+    const res: { statusCode: number; body: string; json<T>(): T } = await app.inject({
       url: `/v1/imports/${id}/rejections?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       headers,
     });
