@@ -132,12 +132,16 @@ export async function benchImport(): Promise<void> {
 
     const rate = rows / seconds;
     const copyRate = rows / copySeconds;
-    console.log(`import of the 2025 demo year: ${job.linesRead} lines, ${job.created} records, ${rows} rows (${TABLES.join(', ')})`);
+    console.log(
+      `import of the 2025 demo year: ${job.linesRead} lines, ${job.created} records, ${rows} rows (${TABLES.join(', ')})`,
+    );
     console.log(`  upload stored in ${fmt((uploaded - started) / 1000)} s; whole import ${fmt(seconds)} s`);
     console.log(`  ${fmt(job.linesRead / seconds, 0)} lines/s, ${fmt(rate, 0)} rows/s`);
     console.log(`  raw COPY of the same rows into the same tables: ${fmt(copySeconds)} s, ${fmt(copyRate, 0)} rows/s`);
     console.log(`  ratio import / COPY: ${fmt(rate / copyRate, 2)} (goal ≥ 0.2)`);
-    console.log(`  app RSS: idle ${fmt(idleRss, 0)} MB, peak while importing ${fmt(peakRss, 0)} MB (VmHWM ${fmt(hwm, 0)} MB)`);
+    console.log(
+      `  app RSS: idle ${fmt(idleRss, 0)} MB, peak while importing ${fmt(peakRss, 0)} MB (VmHWM ${fmt(hwm, 0)} MB)`,
+    );
   } finally {
     await client.end().catch(() => {});
     stopGroup(app.child);

@@ -45,7 +45,24 @@ export function apportion(total: number, weights: readonly number[]): number[] {
 
 const GIVEN_F = ['María', 'Guadalupe', 'Rosa', 'Ana', 'Laura', 'Verónica', 'Patricia', 'Elena', 'Sofía', 'Carmen'];
 const GIVEN_M = ['José', 'Juan', 'Luis', 'Carlos', 'Jorge', 'Miguel', 'Francisco', 'Pedro', 'Alejandro', 'Raúl'];
-const SURNAMES = ['Hernández', 'García', 'Martínez', 'López', 'González', 'Pérez', 'Rodríguez', 'Sánchez', 'Ramírez', 'Cruz', 'Flores', 'Gómez', 'Morales', 'Vázquez', 'Jiménez', 'Reyes'];
+const SURNAMES = [
+  'Hernández',
+  'García',
+  'Martínez',
+  'López',
+  'González',
+  'Pérez',
+  'Rodríguez',
+  'Sánchez',
+  'Ramírez',
+  'Cruz',
+  'Flores',
+  'Gómez',
+  'Morales',
+  'Vázquez',
+  'Jiménez',
+  'Reyes',
+];
 const STATES: [string, string][] = [
   ['MX-JAL', 'JC'],
   ['MX-MIC', 'MN'],
@@ -85,8 +102,19 @@ export function* yearLines({ year, seed = 20250101 }: YearFileOptions): Generato
     for (;;) {
       const [y, m, d] = dateOfBirth.split('-');
       const first17 =
-        letter(LETTERS) + letter(VOWELS) + letter(LETTERS) + letter(LETTERS) + y!.slice(2) + m + d + sex + state +
-        letter(CONSONANTS) + letter(CONSONANTS) + letter(CONSONANTS) + String(int(10));
+        letter(LETTERS) +
+        letter(VOWELS) +
+        letter(LETTERS) +
+        letter(LETTERS) +
+        y!.slice(2) +
+        m +
+        d +
+        sex +
+        state +
+        letter(CONSONANTS) +
+        letter(CONSONANTS) +
+        letter(CONSONANTS) +
+        String(int(10));
       const curp = first17 + String(curpCheckDigit(first17));
       if (!curps.has(curp)) {
         curps.add(curp);
@@ -134,7 +162,12 @@ export function* yearLines({ year, seed = 20250101 }: YearFileOptions): Generato
       ];
       if (span > 10 && rnd() < 0.1) {
         history.push(
-          { state: 'needs_information', at: at(zone, submittedDay + 2, 10, int(60)), actor: pick(OFFICERS), reason: 'Falta acta de nacimiento certificada' },
+          {
+            state: 'needs_information',
+            at: at(zone, submittedDay + 2, 10, int(60)),
+            actor: pick(OFFICERS),
+            reason: 'Falta acta de nacimiento certificada',
+          },
           { state: 'under_review', at: at(zone, submittedDay + 5, 10, int(60)), actor: pick(OFFICERS) },
         );
       }

@@ -71,11 +71,11 @@ describe('the demo year', () => {
       consulates: { consulate: { code: string }; figures: { documentation: { civilRegistration: Civil } } }[];
     }>();
     const civil = body.totals.documentation.civilRegistration;
-    expect([civil.total.value, civil.genderIdentityRecognitionsIssued.value, civil.birthRegistrationsIssued.value]).toEqual([
-      73_038,
-      504,
-      73_038 - 504,
-    ]);
+    expect([
+      civil.total.value,
+      civil.genderIdentityRecognitionsIssued.value,
+      civil.birthRegistrationsIssued.value,
+    ]).toEqual([73_038, 504, 73_038 - 504]);
     // Each consulate's row, and their sums.
     const sum = (f: (c: Civil) => Figure) =>
       body.consulates.reduce((s, c) => s + f(c.figures.documentation.civilRegistration).value, 0);
@@ -92,7 +92,10 @@ describe('the demo year', () => {
       expect(byCode.get(o.code)!.genderIdentityRecognitionsIssued.value, o.code).toBe(gender[i]);
     });
     // Nothing of it falls outside the year.
-    const outside = await t.app.inject({ url: '/v1/stats/network?from=2024-01-01&to=2024-12-31', headers: admin.headers });
+    const outside = await t.app.inject({
+      url: '/v1/stats/network?from=2024-01-01&to=2024-12-31',
+      headers: admin.headers,
+    });
     expect(outside.json().totals.documentation.civilRegistration.total.value).toBe(0);
     // Gap-free series per consulate and year.
     const gaps = await t.prisma.$queryRaw<{ n: bigint }[]>`

@@ -48,7 +48,12 @@ const birth = {
   child: { ...DETAILS.birth_registration.child, dateOfBirth: '2024-12-20' },
 };
 
-const request = (externalId: string, consulate: string, personExternalId: string, overrides: Record<string, unknown> = {}) => ({
+const request = (
+  externalId: string,
+  consulate: string,
+  personExternalId: string,
+  overrides: Record<string, unknown> = {},
+) => ({
   kind: 'documentation_request',
   externalId,
   consulate,
@@ -97,7 +102,14 @@ describe('POST /v1/imports', () => {
       }),
     ]);
     const job = await importFile(t.app, admin.headers, file);
-    expect(job).toMatchObject({ state: 'succeeded', linesTotal: 14, linesRead: 14, created: 2, skipped: 0, rejected: 11 });
+    expect(job).toMatchObject({
+      state: 'succeeded',
+      linesTotal: 14,
+      linesRead: 14,
+      created: 2,
+      skipped: 0,
+      rejected: 11,
+    });
     expect(job.startedAt).not.toBeNull();
     expect(job.finishedAt).not.toBeNull();
 
@@ -143,13 +155,14 @@ describe('POST /v1/imports', () => {
       issuedAt: '2025-01-13T17:00:00.000Z',
       deadline: { resolvedWithinDeadline: true },
     });
-    const timeline = await t.app.inject({ url: `/v1/documentation-requests/${r1.id}/timeline`, headers: admin.headers });
+    const timeline = await t.app.inject({
+      url: `/v1/documentation-requests/${r1.id}/timeline`,
+      headers: admin.headers,
+    });
     expect(
-      timeline.json<{ data: { toState: string; at: string; details: { actor?: string } }[] }>().data.map((e) => [
-        e.toState,
-        e.at,
-        e.details?.actor ?? null,
-      ]),
+      timeline
+        .json<{ data: { toState: string; at: string; details: { actor?: string } }[] }>()
+        .data.map((e) => [e.toState, e.at, e.details?.actor ?? null]),
     ).toEqual([
       ['submitted', '2025-01-06T17:00:00.000Z', null],
       ['under_review', '2025-01-07T17:00:00.000Z', 'Oficial Ruiz'],
@@ -256,7 +269,9 @@ describe('POST /v1/imports', () => {
       expect(job.error).toMatch(/^The batch from line 4 could not be written/);
       const written = await t.prisma.documentationRequest.findMany({ where: { consulateId: c.id } });
       expect(written.map((r) => r.externalId).sort()).toEqual(['R-1', 'R-2']);
-      expect(await t.prisma.referenceCounter.findFirst({ where: { consulateId: c.id } })).toMatchObject({ lastValue: 2 });
+      expect(await t.prisma.referenceCounter.findFirst({ where: { consulateId: c.id } })).toMatchObject({
+        lastValue: 2,
+      });
     } finally {
       await t.prisma.$executeRawUnsafe(`DROP TRIGGER refuse_poison ON documentation_requests`);
       await t.prisma.$executeRawUnsafe(`DROP FUNCTION refuse_poison()`);
@@ -264,11 +279,7 @@ describe('POST /v1/imports', () => {
   });
 
   it('supervisors import for their own consulate; others’ imports are 404; other roles 403', async () => {
-    const job = await importFile(
-      t.app,
-      supervisorA.headers,
-      ndjson([person('S-1', a.code), person('S-2', b.code)]),
-    );
+    const job = await importFile(t.app, supervisorA.headers, ndjson([person('S-1', a.code), person('S-2', b.code)]));
     expect(job).toMatchObject({ created: 1, rejected: 1 });
     expect(await rejectionsOf(t.app, supervisorA.headers, job.id)).toEqual([
       { line: 2, reason: 'consulate: is not your consulate (supervisors import their own consulate’s records)' },
@@ -304,7 +315,11 @@ describe('a job survives its replica', () => {
   it('a job whose replica stopped mid-way is resumed by another at its first uncommitted batch, nothing twice', async () => {
     const c = await createConsulate(t.prisma);
     // A replica that receives the file but does not run jobs by itself.
-    const other = await buildTestApp({ database: t.db, clock, env: { IMPORT_WORKER: 'false', IMPORT_BATCH_LINES: '3' } });
+    const other = await buildTestApp({
+      database: t.db,
+      clock,
+      env: { IMPORT_WORKER: 'false', IMPORT_BATCH_LINES: '3' },
+    });
     const headers = (await loginAs(other.app, other.prisma, 'admin')).headers;
     const lines = [person('P-1', c.code), ...Array.from({ length: 8 }, (_, i) => request(`R-${i}`, c.code, 'P-1'))];
     let job;
@@ -320,7 +335,8 @@ describe('a job survives its replica', () => {
     const halfway = await t.app.inject({ url: `/v1/imports/${job.id}`, headers: admin.headers });
     expect(halfway.json()).toMatchObject({ state: 'running', linesRead: 3, created: 3 });
     // Its lease runs out; a live replica takes the job over.
-    await t.prisma.$executeRaw`UPDATE import_jobs SET lease_until = now() - interval '1 second' WHERE id = ${job.id}::uuid`;
+    await t.prisma
+      .$executeRaw`UPDATE import_jobs SET lease_until = now() - interval '1 second' WHERE id = ${job.id}::uuid`;
     t.app.imports.kick();
     const done = await finished(t.app, admin.headers, job.id);
     expect(done).toMatchObject({ state: 'succeeded', linesRead: 9, created: 9, skipped: 0, rejected: 0 });

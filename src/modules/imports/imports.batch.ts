@@ -5,7 +5,10 @@ import type { AppConfig } from '../../config/env.ts';
 import { localDate, type BusinessCalendar } from '../../lib/calendar.ts';
 import { formatReference } from '../../lib/references.ts';
 import { nameSearchKey } from '../../lib/text.ts';
-import { computeDeadline, type TimelineTransition } from '../documentation-requests/documentation-requests.deadlines.ts';
+import {
+  computeDeadline,
+  type TimelineTransition,
+} from '../documentation-requests/documentation-requests.deadlines.ts';
 import { detailsProblems } from '../documentation-requests/documentation-requests.details.ts';
 import { turnaround } from '../documentation-requests/documentation-requests.service.ts';
 import {
@@ -309,7 +312,10 @@ export async function writeBatch(
         continue;
       }
       if (v.curp && curps.has(`${cid}|${v.curp}`)) {
-        rejections.push({ line: item.line, reason: 'curp: a person with this CURP is already registered at this consulate' });
+        rejections.push({
+          line: item.line,
+          reason: 'curp: a person with this CURP is already registered at this consulate',
+        });
         continue;
       }
       const id = randomUUID();
@@ -353,7 +359,8 @@ export async function writeBatch(
     if (!person) {
       rejections.push({
         line: item.line,
-        reason: 'personExternalId: no person with this externalId at this consulate (it must come on an earlier line or in an earlier import)',
+        reason:
+          'personExternalId: no person with this externalId at this consulate (it must come on an earlier line or in an earlier import)',
       });
       continue;
     }
@@ -424,7 +431,7 @@ export async function writeBatch(
         env.now,
       );
       const counted = t.issuedAt ? turnaround(t.submittedAt, t.issuedAt, calendar) : null;
-      let details: Record<string, unknown> = v.details as Record<string, unknown>;
+      let details: Record<string, unknown> = v.details;
       if (v.type === 'gender_identity_recognition' && t.issuedAt) {
         // As when the API issues one: the registered identity is sealed, the request keeps no copy.
         const d = v.details;

@@ -341,11 +341,11 @@ export async function listRejections(
   afterLine: number,
   take: number,
 ): Promise<{ line: number; reason: string }[]> {
-  return rows(
-    db,
-    `SELECT line, reason FROM import_rejections WHERE job_id = $1 AND line > $2 ORDER BY line LIMIT $3`,
-    [jobId, afterLine, take],
-  );
+  return rows(db, `SELECT line, reason FROM import_rejections WHERE job_id = $1 AND line > $2 ORDER BY line LIMIT $3`, [
+    jobId,
+    afterLine,
+    take,
+  ]);
 }
 
 export async function activeConsulates(

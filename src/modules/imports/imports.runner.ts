@@ -107,22 +107,37 @@ export class ImportRunner {
     const pool = this.sql.pool;
     const base = await this.env();
     let current = job;
+    // The next chunk is read and validated while the batch before it is written (CPU beside the database).
+    const prepare = async (seq: number) => {
+      const chunk = await readChunk(pool, job.id, seq);
+      const env = { ...base, now: this.clock.now() };
+      return chunk ? { chunk, env, parsed: await parseChunk(chunk, job, env) } : undefined;
+    };
+    let ahead = prepare(current.next_seq);
     for (let batches = 0; batches < maxBatches; batches++) {
       if (this.stopping) {
+        await ahead.catch(() => undefined);
         await releaseJob(pool, job.id, this.owner);
         return;
       }
-      const chunk = await readChunk(pool, job.id, current.next_seq);
-      if (!chunk) {
+      const prepared = await ahead;
+      if (!prepared) {
         await finishJob(pool, job.id, this.owner, this.clock.now());
-        this.log.info({ importId: job.id, created: current.created, skipped: current.skipped, rejected: current.rejected }, 'import finished');
+        this.log.info(
+          { importId: job.id, created: current.created, skipped: current.skipped, rejected: current.rejected },
+          'import finished',
+        );
         return;
       }
-      const env = { ...base, now: this.clock.now() };
-      const parsed = await parseChunk(chunk, current, env);
+      const { chunk, env, parsed } = prepared;
+      ahead = prepare(chunk.seq + 1);
+      // Handled where it is awaited; never an unhandled rejection meanwhile.
+      ahead.catch(() => undefined);
       for (let attempt = 1; ; attempt++) {
         try {
-          const done = await this.sql.transaction((client) => writeBatch(client, current, this.owner, chunk, parsed, env));
+          const done = await this.sql.transaction((client) =>
+            writeBatch(client, current, this.owner, chunk, parsed, env),
+          );
           if (!done) {
             this.log.warn({ importId: job.id }, 'import taken over by another replica');
             return;
@@ -131,7 +146,10 @@ export class ImportRunner {
           break;
         } catch (err) {
           // The error's detail may quote a line's values: only its code is logged.
-          this.log.warn({ importId: job.id, line: chunk.first_line, attempt, err: safeError(err) }, 'import batch failed');
+          this.log.warn(
+            { importId: job.id, line: chunk.first_line, attempt, err: safeError(err) },
+            'import batch failed',
+          );
           if (attempt >= ATTEMPTS) {
             await failJob(
               pool,

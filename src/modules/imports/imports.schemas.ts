@@ -118,7 +118,9 @@ export const importJobSchema = z
     linesTotal: int32().nullable().meta({ description: 'Lines of the upload, once stored.' }),
     linesRead: int32().meta({ description: 'Lines processed so far (committed).' }),
     created: int32().meta({ description: 'Records (persons and requests) created (dry run: that would be).' }),
-    skipped: int32().meta({ description: 'Lines whose record was already imported (same consulate, kind, externalId).' }),
+    skipped: int32().meta({
+      description: 'Lines whose record was already imported (same consulate, kind, externalId).',
+    }),
     rejected: int32().meta({ description: 'Lines refused: see /rejections.' }),
     error: outText(500).nullable(),
     createdAt: isoDateTimeOut,

@@ -64,7 +64,12 @@ export class ImportsService {
   async upload(ctx: RequestContext, body: unknown, dryRun: boolean): Promise<JobJson> {
     assertCan(ctx.actor, 'imports:write');
     if (!isReadable(body)) {
-      throw new AppError(415, 'unsupported-media-type', 'Unsupported Media Type', 'Send the file as application/x-ndjson.');
+      throw new AppError(
+        415,
+        'unsupported-media-type',
+        'Unsupported Media Type',
+        'Send the file as application/x-ndjson.',
+      );
     }
     const job = await this.sql.transaction(async (client) => {
       const row = await insertJob(client, {
@@ -154,8 +159,7 @@ export class ImportsService {
       if (partialBytes > 0 || tooLong) endLine();
       await flush();
     } catch (err) {
-      const reason =
-        err instanceof AppError ? err.message : 'The upload was interrupted before the end of the file.';
+      const reason = err instanceof AppError ? err.message : 'The upload was interrupted before the end of the file.';
       await failJob(this.pool, job.id, reason, this.clock.now());
       if (err instanceof AppError) throw err;
       throw new BadRequestError(reason);
