@@ -114,7 +114,7 @@ export const importJobSchema = z
     }),
     dryRun: z.boolean(),
     consulateId: uuid.nullable().meta({ description: 'The importing supervisor’s consulate; null for an admin.' }),
-    bytes: int32(0, Number.MAX_SAFE_INTEGER).meta({ format: 'int64' }),
+    bytes: int32().meta({ description: 'Bytes of the upload received (at most IMPORT_MAX_BYTES).' }),
     linesTotal: int32().nullable().meta({ description: 'Lines of the upload, once stored.' }),
     linesRead: int32().meta({ description: 'Lines processed so far (committed).' }),
     created: int32().meta({ description: 'Records (persons and requests) created (dry run: that would be).' }),
