@@ -100,7 +100,7 @@ export function createPool(
   databaseUrl: string,
   { max = 10, timeouts, startupStatementTimeout = true }: PoolOptions = {},
 ): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     // The service names itself to PostgreSQL (pg_stat_activity).
@@ -114,6 +114,11 @@ export function createPool(
       keepAlive: true,
     }),
   });
+  // An idle connection the server ends (restart, termination, a database
+  // dropped at shutdown) is removed by the pool and the next query opens a new
+  // one; without a listener its error would be an uncaught exception.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export interface ClientOptions extends PoolOptions {
