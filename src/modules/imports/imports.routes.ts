@@ -52,6 +52,8 @@ export const importsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Import historical persons and documentation requests (NDJSON, streamed); runs as a job',
         description: IMPORT_FORMAT,
         security,
+        // Read as a stream, not validated as a whole; the OpenAPI document describes it (plugins/openapi.ts).
+        consumes: ['application/x-ndjson'],
         querystring: importQuery,
         response: {
           202: importJobSchema.meta({ description: 'Stored and queued: follow `Location` for progress.' }),
