@@ -48,7 +48,7 @@ interface Scenario {
   before?: (round: number) => Promise<void>;
 }
 
-const freePort = () =>
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -61,7 +61,7 @@ const freePort = () =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The pid of the process listening on a TCP port (the server, not npm). */
-function listenerPid(port: number): number | undefined {
+export function listenerPid(port: number): number | undefined {
   try {
     const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
     const m = /pid=(\d+)/.exec(out);
@@ -71,7 +71,7 @@ function listenerPid(port: number): number | undefined {
   }
 }
 
-function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
@@ -81,7 +81,7 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   }
 }
 
-async function waitReady(base: string, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitReady(base: string, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${log()}`);
     try {
@@ -95,7 +95,7 @@ async function waitReady(base: string, child: ChildProcess, log: () => string): 
   throw new Error(`not ready in 120 s:\n${log()}`);
 }
 
-function startProcess(command: string, args: string[], cwd: string, env: Record<string, string>) {
+export function startProcess(command: string, args: string[], cwd: string, env: Record<string, string>) {
   let output = '';
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: 'pipe' });
   child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
@@ -103,7 +103,7 @@ function startProcess(command: string, args: string[], cwd: string, env: Record<
   return { child, log: () => output };
 }
 
-function stopGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') {
+export function stopGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') {
   try {
     if (child.pid) process.kill(-child.pid, signal);
   } catch {

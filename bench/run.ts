@@ -6,6 +6,7 @@ import { benchAccessLog } from './access-log.ts';
 import { benchApi } from './api.ts';
 import { benchAuth } from './auth.ts';
 import { benchBooking } from './booking.ts';
+import { benchImport } from './import.ts';
 import { benchStats, benchStatsWrites } from './stats.ts';
 import path from 'node:path';
 
@@ -30,6 +31,7 @@ const benches: Record<string, () => Promise<void>> = {
     }),
   'access-log': () => benchAccessLog(),
   auth: () => benchAuth(),
+  import: () => benchImport(),
   booking: () => benchBooking(),
   stats: () => benchStats(sizes),
   'stats-writes': () => benchStatsWrites(),

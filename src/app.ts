@@ -11,6 +11,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { consulatesRoutes } from './modules/consulates/consulates.routes.ts';
 import { documentationRequestsRoutes } from './modules/documentation-requests/documentation-requests.routes.ts';
+import { importRunner, importsRoutes } from './modules/imports/imports.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import {
   consulateJurisdictionRoutes,
@@ -88,6 +89,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(authPlugin);
   await app.register(idempotency);
   await app.register(retention);
+  await app.register(importRunner);
 
   // The route map, in one place.
   await app.register(healthRoutes, { prefix: '/health' });
@@ -110,6 +112,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(jurisdictionRoutes, { prefix: '/v1/jurisdiction' });
   await app.register(kioskJurisdictionRoutes, { prefix: '/v1/kiosk/jurisdiction' });
   await app.register(consulateJurisdictionRoutes, { prefix: '/v1/consulates' });
+  await app.register(importsRoutes, { prefix: '/v1/imports' });
 
   return app;
 }

@@ -153,6 +153,9 @@ const envSchema = z
     RETENTION_JOB_ENABLED: bool(true),
     RETENTION_JOB_CHECK_MINUTES: int(60, 1, 24 * 60),
     ANONYMISATION_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    IMPORT_WORKER: bool(true),
+    IMPORT_BATCH_LINES: int(1000, 1, 10_000),
+    IMPORT_MAX_BYTES: int(1024 * 1024 * 1024, 1024, 2_147_483_647),
     SEED_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
     SEED_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
   })
@@ -222,6 +225,8 @@ export interface AppConfig {
   /** Hours to the first protection action, by priority (defaults overridden by PROTECTION_FIRST_ACTION_HOURS). */
   readonly protectionFirstActionHours: Readonly<Record<(typeof PRIORITIES)[number], number>>;
   readonly redisUrl: string | undefined;
+  /** Imports (`/v1/imports`): whether this replica runs import jobs, lines per batch, upload size limit. */
+  readonly imports: { readonly worker: boolean; readonly batchLines: number; readonly maxBytes: number };
   readonly trustProxy: boolean;
   /** Days after a record is final before the daily job anonymises it; the job's schedule; the CURP hash key. */
   readonly retention: {
@@ -305,6 +310,11 @@ export function toAppConfig(
     documentationDeadlines: Object.freeze({ ...DEFAULT_DEADLINES, ...env.DOCUMENTATION_DEADLINES }),
     protectionFirstActionHours: Object.freeze({ ...DEFAULT_FIRST_ACTION_HOURS, ...env.PROTECTION_FIRST_ACTION_HOURS }),
     redisUrl: env.REDIS_URL,
+    imports: Object.freeze({
+      worker: env.IMPORT_WORKER,
+      batchLines: env.IMPORT_BATCH_LINES,
+      maxBytes: env.IMPORT_MAX_BYTES,
+    }),
     trustProxy: env.TRUST_PROXY,
     retention: Object.freeze({
       documentationDays: env.RETENTION_DOCUMENTATION_DAYS,

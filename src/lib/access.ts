@@ -76,6 +76,7 @@ const PERMISSIONS = {
   'kiosks:manage': ['admin', 'supervisor'],
   'queue:operate': ['admin', 'supervisor', 'documentation_officer', 'protection_officer'],
   'stats:read': ['admin', 'auditor', 'supervisor'],
+  'imports:write': ['admin', 'supervisor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -55,6 +55,15 @@ const transform: typeof jsonSchemaTransform = (input) => {
   if (!schema || schema.hide || !route) return output;
   const method = Array.isArray(route.method) ? route.method[0]! : route.method;
   schema.operationId ??= operationIdOf(method, route.url);
+  // A streamed NDJSON body (imports) has no zod schema: it is documented as what it is.
+  if ((schema.consumes as string[] | undefined)?.includes('application/x-ndjson') && !schema.body) {
+    schema.body = {
+      type: 'string',
+      maxLength: 2_147_483_647,
+      pattern: '^[^\\u0000]*$',
+      description: 'NDJSON: one JSON object per line (see the operation description), UTF-8, at most IMPORT_MAX_BYTES.',
+    };
+  }
   if (route.config?.idempotent) {
     const headers = (schema.headers as JsonObject | undefined) ?? { type: 'object', properties: {} };
     headers.properties = {
@@ -214,6 +223,7 @@ export default fp(
           },
           { name: 'audit', description: 'Append-only audit log' },
           { name: 'jurisdiction', description: 'Which consulate serves a US ZIP code (staff and kiosks)' },
+          { name: 'imports', description: 'Import of historical records (NDJSON jobs)' },
         ],
         components: {
           securitySchemes: {

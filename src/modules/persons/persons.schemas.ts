@@ -102,7 +102,7 @@ const phone = z
   .max(40)
   .regex(/^\+?[0-9 ().-]{7,40}$/, 'must be a phone number');
 
-const personFields = {
+export const personFields = {
   givenNames: nameField,
   firstSurname: nameField,
   secondSurname: nameField.nullable().optional(),
