@@ -18,6 +18,8 @@ import { afterCursor, createdDesc, toPage } from '../../lib/pagination.ts';
 import { caseWhere } from './protection-cases.filters.ts';
 import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
+import { emitEvent } from '../webhooks/webhooks.events.ts';
+import { caseEvent } from '../webhooks/webhooks.payloads.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
 import {
   appendCaseEvent,
@@ -418,6 +420,13 @@ export class ProtectionCasesService {
         changedFields: ['consulateId', 'assignedToId'],
         details: { fromConsulateId: current.consulateId, toConsulateId: consulateId },
       });
+      await emitEvent(
+        tx,
+        caseEvent('protection_case.transferred', row, now, {
+          fromConsulateId: current.consulateId,
+          toConsulateId: consulateId,
+        }),
+      );
       return toCaseJson(row, now);
     });
   }
@@ -439,6 +448,7 @@ export class ProtectionCasesService {
         consulateId: row.consulateId,
         changedFields: ['escalated', 'escalatedAt'],
       });
+      await emitEvent(tx, caseEvent('protection_case.escalated', row, now));
       return toCaseJson(row, now);
     });
   }
