@@ -158,7 +158,10 @@ export class WebhookDispatcher {
       // Shutting down: not the receiver's fault; any replica tries again now.
       status = 'pending';
     } else if (!ok && isRetryable(r)) {
-      const delay = Math.max(backoff(d.attempts, config.retryBaseMs, config.retryMaxMs), (r.retryAfterSeconds ?? 0) * 1000);
+      const delay = Math.max(
+        backoff(d.attempts, config.retryBaseMs, config.retryMaxMs),
+        (r.retryAfterSeconds ?? 0) * 1000,
+      );
       next = new Date(now.getTime() + Math.min(delay, config.retryMaxMs));
       const giveUpAt = d.created_at.getTime() + config.retryWindowSeconds * 1000;
       if (next.getTime() <= giveUpAt) status = 'pending';
@@ -205,7 +208,11 @@ export class WebhookDispatcher {
       return true;
     });
     if (disabled) {
-      this.o.log('warn', { webhookSubscription: d.subscription_id }, 'webhook subscription disabled: failing for too long');
+      this.o.log(
+        'warn',
+        { webhookSubscription: d.subscription_id },
+        'webhook subscription disabled: failing for too long',
+      );
     }
   }
 }

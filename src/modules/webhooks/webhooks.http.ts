@@ -119,7 +119,14 @@ export function postOnce(o: PostOptions): Promise<AttemptResult> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', abort);
       resolve({ ...r, latencyMs: took() });
+    };
+    let req: http.ClientRequest | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const abort = () => {
+      req?.destroy();
+      done({ status: null, error: 'aborted', retryAfterSeconds: null });
     };
     let url: URL;
     try {
@@ -133,20 +140,16 @@ export function postOnce(o: PostOptions): Promise<AttemptResult> {
       return done({ status: null, error: 'refused target', retryAfterSeconds: null });
     }
     const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(url, {
+    req = client.request(url, {
       method: 'POST',
       headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
       ...(checkAddresses ? { lookup: guardedLookup() } : {}),
       agent: false,
     });
-    const timer = setTimeout(() => {
-      req.destroy();
+    timer = setTimeout(() => {
+      req?.destroy();
       done({ status: null, error: 'timeout', retryAfterSeconds: null });
     }, o.timeoutMs);
-    const abort = () => {
-      req.destroy();
-      done({ status: null, error: 'aborted', retryAfterSeconds: null });
-    };
     if (o.signal?.aborted) return abort();
     o.signal?.addEventListener('abort', abort, { once: true });
     req.on('response', (res) => {

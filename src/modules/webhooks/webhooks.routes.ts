@@ -183,9 +183,6 @@ export const webhooksRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      sendAnswer(
-        reply,
-        await service.redeliver(staffContext(request), request.params.id, request.params.deliveryId),
-      ),
+      sendAnswer(reply, await service.redeliver(staffContext(request), request.params.id, request.params.deliveryId)),
   );
 };

@@ -38,9 +38,7 @@ export const webhookSchema = z
   })
   .meta({ id: 'WebhookSubscription' });
 
-export const createWebhookBody = z
-  .object({ url, events, description: text(500).optional() })
-  .strict();
+export const createWebhookBody = z.object({ url, events, description: text(500).optional() }).strict();
 
 export const updateWebhookBody = z
   .object({ url: url.optional(), events: events.optional(), description: text(500).nullable().optional() })

@@ -276,7 +276,9 @@ export class WebhooksService {
       consulateId: current.consulateId,
       changedFields,
     });
-    return toWebhookJson(await tx.webhookSubscription.findUniqueOrThrow({ where: { id: current.id }, select: subscriptionSelect }));
+    return toWebhookJson(
+      await tx.webhookSubscription.findUniqueOrThrow({ where: { id: current.id }, select: subscriptionSelect }),
+    );
   }
 
   private async visible(db: PrismaClient | Tx, ctx: RequestContext, id: string): Promise<SubscriptionRow> {
