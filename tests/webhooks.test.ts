@@ -504,14 +504,14 @@ describe('delivery', () => {
     const person = await createPerson(t.prisma, la.id);
     const request = await fileRequest(t.app, officer.headers, person.id);
     await walk(t.app, supervisor.headers, request.id, ['under_review']);
-    const failing = await eventually(async () => {
+    const failing = await eventually<Record<string, any>>(async () => {
       const res = await t.app.inject({ url: `/v1/webhooks/${webhookId}`, headers: supervisor.headers });
       return res.json().failingSince ? res.json() : undefined;
     });
     expect(failing.enabled).toBe(true);
     // A day and a bit later, still failing.
     clock.set(new Date(Date.parse(failing.failingSince) + 25 * 3_600_000).toISOString());
-    const disabled = await eventually(async () => {
+    const disabled = await eventually<Record<string, any>>(async () => {
       const res = await t.app.inject({ url: `/v1/webhooks/${webhookId}`, headers: supervisor.headers });
       return res.json().enabled ? undefined : res.json();
     });

@@ -118,14 +118,13 @@ export function postOnce(o: PostOptions): Promise<AttemptResult> {
     const done = (r: Omit<AttemptResult, 'latencyMs'>) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearTimeout(pending.timer);
       o.signal?.removeEventListener('abort', abort);
       resolve({ ...r, latencyMs: took() });
     };
-    let req: http.ClientRequest | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    const pending: { req?: http.ClientRequest; timer?: NodeJS.Timeout } = {};
     const abort = () => {
-      req?.destroy();
+      pending.req?.destroy();
       done({ status: null, error: 'aborted', retryAfterSeconds: null });
     };
     let url: URL;
@@ -140,14 +139,15 @@ export function postOnce(o: PostOptions): Promise<AttemptResult> {
       return done({ status: null, error: 'refused target', retryAfterSeconds: null });
     }
     const client = url.protocol === 'https:' ? https : http;
-    req = client.request(url, {
+    const req = client.request(url, {
       method: 'POST',
       headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
       ...(checkAddresses ? { lookup: guardedLookup() } : {}),
       agent: false,
     });
-    timer = setTimeout(() => {
-      req?.destroy();
+    pending.req = req;
+    pending.timer = setTimeout(() => {
+      req.destroy();
       done({ status: null, error: 'timeout', retryAfterSeconds: null });
     }, o.timeoutMs);
     if (o.signal?.aborted) return abort();
