@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isNonPublicAddress, isRetryable, postOnce, refuseTarget } from '../src/modules/webhooks/webhooks.http.ts';
 import { expectProblem } from './helpers/assertions.ts';
 import { book, booked, createVisit, moveTo, putSchedule, WEEKDAY_SCHEDULE } from './helpers/appointments.ts';
 import { useTestApp } from './helpers/build-test-app.ts';
@@ -522,5 +523,58 @@ describe('delivery', () => {
     // Disabled: new events are not queued for it.
     await walk(t.app, supervisor.headers, request.id, ['approved']);
     expect(await deliveries(supervisor, webhookId)).toHaveLength(1);
+  });
+});
+
+describe('targets (SSRF)', () => {
+  const strict = { strict: true, allowedHosts: ['gateway.internal'] };
+  const lax = { strict: false, allowedHosts: [] };
+
+  it('production takes https to public addresses only, unless the host is allowed', () => {
+    expect(refuseTarget('https://hooks.example.org/x', strict)).toBeNull();
+    expect(refuseTarget('http://hooks.example.org/x', strict)).toMatch(/https/);
+    for (const url of [
+      'https://127.0.0.1/x',
+      'https://10.1.2.3/x',
+      'https://169.254.169.254/latest/meta-data',
+      'https://192.168.0.10/x',
+      'https://[::1]/x',
+      'https://[fd00::1]/x',
+      'https://[::ffff:127.0.0.1]/x',
+      'https://localhost/x',
+      'https://api.localhost/x',
+    ]) {
+      expect(refuseTarget(url, strict), url).not.toBeNull();
+    }
+    expect(refuseTarget('https://gateway.internal/x', strict)).toBeNull();
+    // Elsewhere (development, tests) http and loopback are fine.
+    expect(refuseTarget('http://127.0.0.1:8080/x', lax)).toBeNull();
+    expect(isNonPublicAddress('8.8.8.8')).toBe(false);
+    expect(isNonPublicAddress('2606:4700::1111')).toBe(false);
+  });
+
+  it('each attempt re-checks the resolved address: a name that resolves to loopback is refused', async () => {
+    const r = await receiver();
+    const port = new URL(r.url).port;
+    const literal = await postOnce({
+      url: `https://127.0.0.1:${port}/hook`,
+      headers: {},
+      body: '{}',
+      timeoutMs: 2000,
+      policy: strict,
+    });
+    expect(literal.error).toBe('refused target');
+    // A refused target is final: retrying would not change the answer.
+    expect(isRetryable(literal)).toBe(false);
+    // Through a name that resolves (localhost) with the strict policy: refused at connection time.
+    const viaName = await postOnce({
+      url: `http://localhost:${port}/hook`,
+      headers: {},
+      body: '{}',
+      timeoutMs: 2000,
+      policy: strict,
+    });
+    expect(viaName.error).toBe('refused target');
+    expect(r.received).toHaveLength(0);
   });
 });
