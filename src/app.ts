@@ -27,6 +27,7 @@ import { retentionRoutes } from './modules/retention/retention.routes.ts';
 import { queueRoutes } from './modules/queue/queue.routes.ts';
 import { schedulesRoutes } from './modules/schedules/schedules.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { statsRoutes } from './modules/stats/stats.routes.ts';
 import accessLogPartitions from './plugins/access-log-partitions.ts';
 import authPlugin from './plugins/auth.ts';
@@ -40,6 +41,7 @@ import rateLimit from './plugins/rate-limit.ts';
 import retention from './plugins/retention.ts';
 import requestContext, { requestIdFrom } from './plugins/request-context.ts';
 import security from './plugins/security.ts';
+import webhooks from './plugins/webhooks.ts';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -90,6 +92,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(idempotency);
   await app.register(retention);
   await app.register(importRunner);
+  await app.register(webhooks);
 
   // The route map, in one place.
   await app.register(healthRoutes, { prefix: '/health' });
@@ -109,6 +112,7 @@ export async function buildApp({ config, logger, clock = systemClock }: BuildApp
   await app.register(queueRoutes, { prefix: '/v1/queue' });
   await app.register(statsRoutes, { prefix: '/v1/stats' });
   await app.register(auditRoutes, { prefix: '/v1/audit-events' });
+  await app.register(webhooksRoutes, { prefix: '/v1/webhooks' });
   await app.register(jurisdictionRoutes, { prefix: '/v1/jurisdiction' });
   await app.register(kioskJurisdictionRoutes, { prefix: '/v1/kiosk/jurisdiction' });
   await app.register(consulateJurisdictionRoutes, { prefix: '/v1/consulates' });

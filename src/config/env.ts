@@ -156,6 +156,16 @@ const envSchema = z
     IMPORT_WORKER: bool(true),
     IMPORT_BATCH_LINES: int(1000, 1, 10_000),
     IMPORT_MAX_BYTES: int(1024 * 1024 * 1024, 1024, 2_147_483_647),
+    WEBHOOK_DISPATCHER: bool(true),
+    WEBHOOK_POLL_INTERVAL_MS: int(1_000, 10, 60_000),
+    WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+    WEBHOOK_CONCURRENCY: int(8, 1, 100),
+    WEBHOOK_RETRY_BASE_MS: int(5_000, 1, 3_600_000),
+    WEBHOOK_RETRY_MAX_MS: int(2 * 3_600_000, 1, 86_400_000),
+    WEBHOOK_RETRY_WINDOW_SECONDS: int(86_400, 1, 7 * 86_400),
+    WEBHOOK_DISABLE_AFTER_SECONDS: int(86_400, 1, 30 * 86_400),
+    WEBHOOK_SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    WEBHOOK_ALLOWED_HOSTS: optionalString,
     SEED_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
     SEED_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
   })
@@ -238,6 +248,26 @@ export interface AppConfig {
     readonly checkMinutes: number;
     /** Key of the CURP hash: ANONYMISATION_KEY, else derived from JWT_SECRET. */
     readonly hashKey: string;
+  };
+  /** Webhook delivery (README "Webhooks"). */
+  readonly webhooks: {
+    /** Run the dispatcher in this process (every replica does by default). */
+    readonly dispatcher: boolean;
+    readonly pollIntervalMs: number;
+    /** One attempt's bound, connection to last byte. */
+    readonly timeoutMs: number;
+    /** Attempts in flight at once per process. */
+    readonly concurrency: number;
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    /** A delivery is given up this long after its event. */
+    readonly retryWindowSeconds: number;
+    /** A subscription failing continuously this long is disabled. */
+    readonly disableAfterSeconds: number;
+    /** Encrypts the signing secrets at rest (derived from JWT_SECRET when unset). */
+    readonly secretKey: string;
+    /** Hosts a production subscription may target although private or loopback (lower-cased). */
+    readonly allowedHosts: readonly string[];
   };
 }
 
@@ -324,6 +354,23 @@ export function toAppConfig(
       jobEnabled: env.RETENTION_JOB_ENABLED,
       checkMinutes: env.RETENTION_JOB_CHECK_MINUTES,
       hashKey: env.ANONYMISATION_KEY ?? createHmac('sha256', jwtSecret).update('ccm-anonymisation-v1').digest('hex'),
+    }),
+    webhooks: Object.freeze({
+      dispatcher: env.WEBHOOK_DISPATCHER,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+      retryWindowSeconds: env.WEBHOOK_RETRY_WINDOW_SECONDS,
+      disableAfterSeconds: env.WEBHOOK_DISABLE_AFTER_SECONDS,
+      secretKey: env.WEBHOOK_SECRET_KEY ?? `derived-from-jwt-secret:${jwtSecret}`,
+      allowedHosts: Object.freeze(
+        (env.WEBHOOK_ALLOWED_HOSTS ?? '')
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      ),
     }),
   });
 }

@@ -74,6 +74,7 @@ const PERMISSIONS = {
   'mobile_visits:read': ['admin', 'supervisor', 'documentation_officer', 'protection_officer'],
   'mobile_visits:write': ['admin', 'supervisor'],
   'kiosks:manage': ['admin', 'supervisor'],
+  'webhooks:manage': ['admin', 'supervisor'],
   'queue:operate': ['admin', 'supervisor', 'documentation_officer', 'protection_officer'],
   'stats:read': ['admin', 'auditor', 'supervisor'],
   'imports:write': ['admin', 'supervisor'],

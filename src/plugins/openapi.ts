@@ -214,6 +214,11 @@ export default fp(
           { name: 'kiosks', description: 'Front-office kiosks: registration, secrets, enable/disable (staff)' },
           { name: 'kiosk', description: 'Endpoints for kiosks themselves (kiosk token)' },
           { name: 'queue', description: 'The lobby queue: calling tickets to counters (staff)' },
+          {
+            name: 'webhooks',
+            description:
+              'Event subscriptions (admins: the network; supervisors: their consulate), signed deliveries (Standard Webhooks) and their history',
+          },
           { name: 'statistics', description: 'Per-consulate and network figures, each with its drill-down list' },
           { name: 'schedules', description: 'Office hours, slot length and capacity per service of a consulate' },
           { name: 'mobile-visits', description: 'Mobile consulates: a consulate’s visits to host cities' },

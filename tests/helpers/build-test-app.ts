@@ -31,6 +31,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
       // drill-downs a minute): the per-actor limit is counted, and tested by rate-limit.test.ts.
       RATE_LIMIT_PER_STAFF: '1000000',
       RATE_LIMIT_PER_KIOSK: '1000000',
+      // Webhook delivery only where a test asks for it (tests/webhooks*.test.ts).
+      WEBHOOK_DISPATCHER: 'false',
       ...env,
     }),
   );

@@ -228,7 +228,8 @@ export async function checkBooking(
 /**
  * An office booking in one statement: a place of the slot's counter (the
  * conditional upsert is the capacity rule; its row lock is held only to the
- * end of this statement's transaction), the appointment and its audit event.
+ * end of this statement's transaction), the appointment, its audit event and
+ * its webhook outbox event (whose trigger fans it out to the subscriptions).
  * No row: the slot filled up meanwhile.
  */
 const BOOK_OFFICE_SQL = `WITH slot AS (
@@ -249,6 +250,16 @@ const BOOK_OFFICE_SQL = `WITH slot AS (
       changed_fields, details, request_id)
     SELECT 'staff', $9, $11, $1, 'appointment.create', 'appointment', appt.id, ARRAY['personId', 'service', 'startsAt'],
       jsonb_build_object('service', $3::text, 'mobileVisitId', NULL), $12
+    FROM appt
+  ), event AS (
+    INSERT INTO webhook_events (type, consulate_id, entity_type, entity_id, payload, occurred_at)
+    SELECT 'appointment.booked', $1, 'appointment', appt.id,
+      jsonb_build_object('id', appt.id, 'consulateId', appt.consulate_id,
+        'consulateCode', (SELECT c.code FROM consulates c WHERE c.id = $1), 'mobileVisitId', NULL,
+        'personId', appt.person_id, 'service', appt.service, 'state', appt.state,
+        'startsAt', webhook_instant(appt.starts_at), 'endsAt', webhook_instant(appt.ends_at),
+        'localDate', appt.local_date::text, 'timeZone', appt.time_zone, 'at', webhook_instant($13)),
+      $13
     FROM appt
   )
   SELECT * FROM appt`;
@@ -291,6 +302,8 @@ export async function bookOffice(
     actorRole: string;
     capacity: number;
     requestId: string;
+    /** The app's clock: the outbox event's instant. */
+    now: Date;
   },
 ): Promise<AppointmentRow | undefined> {
   const r = await sql.one<BookedRow>(
@@ -308,6 +321,7 @@ export async function bookOffice(
       b.capacity,
       b.actorRole,
       b.requestId,
+      b.now,
     ],
     db,
   );

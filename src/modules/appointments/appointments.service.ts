@@ -11,6 +11,8 @@ import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError 
 import { afterCursor, toPage } from '../../lib/pagination.ts';
 import { datesBetween, daysBetween, localTimeOf } from '../../lib/slots.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
+import { appointmentEvent } from '../webhooks/webhooks.payloads.ts';
+import { emitEvent, emitEvents } from '../webhooks/webhooks.events.ts';
 import { findVisit, lockVisit } from '../mobile-visits/mobile-visits.repository.ts';
 import { newConfirmationCode } from './appointments.codes.ts';
 import {
@@ -174,6 +176,7 @@ export class AppointmentsService {
           actorRole: ctx.actor.role,
           capacity: slot.capacity,
           requestId: ctx.requestId,
+          now,
         });
       const answer = async (row: AppointmentRow | undefined) => {
         if (!row) throw slotFull(place, input.service, slot);
@@ -283,6 +286,7 @@ export class AppointmentsService {
       changedFields: ['personId', 'service', 'startsAt', ...(place.mobileVisitId ? ['mobileVisitId'] : [])],
       details: { service: input.service, mobileVisitId: place.mobileVisitId },
     });
+    await emitEvent(tx, appointmentEvent('appointment.booked', row, now));
     const key = {
       consulateId: place.consulateId,
       mobileVisitId: place.mobileVisitId,
@@ -451,6 +455,14 @@ export class AppointmentsService {
         // Reasons are free text that may name people: they stay on the appointment.
         details: { from: current.state, to },
       });
+      if (to === 'cancelled' || to === 'no_show') {
+        await emitEvent(
+          tx,
+          appointmentEvent(to === 'cancelled' ? 'appointment.cancelled' : 'appointment.no_show', updated, now, {
+            from: current.state,
+          }),
+        );
+      }
       return toAppointmentJson(updated);
     });
   }
@@ -489,7 +501,18 @@ export class AppointmentsService {
       const marked = await tx.appointment.updateManyAndReturn({
         where: { ...where, endsAt: { lte: now } },
         data: { state: 'no_show', noShowAt: now, version: { increment: 1 } },
-        select: { id: true, personId: true, mobileVisitId: true, service: true, startsAt: true, timeZone: true },
+        select: {
+          id: true,
+          consulateId: true,
+          personId: true,
+          mobileVisitId: true,
+          service: true,
+          startsAt: true,
+          endsAt: true,
+          localDate: true,
+          timeZone: true,
+          state: true,
+        },
       });
       marked.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.id.localeCompare(b.id));
       await recordAuditMany(
@@ -503,6 +526,10 @@ export class AppointmentsService {
           changedFields: ['state', 'noShowAt'],
           details: { from: 'booked', to: 'no_show', batch: true },
         })),
+      );
+      await emitEvents(
+        tx,
+        marked.map((m) => appointmentEvent('appointment.no_show', m, now, { from: 'booked' })),
       );
       const stillBooked = await tx.appointment.count({ where: { ...where, endsAt: { gt: now } } });
       const detail =

@@ -12,6 +12,7 @@ import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts'
 import { nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { logAccess } from '../access-log/access-log.repository.ts';
+import { emitEvents, type OutboxEvent } from '../webhooks/webhooks.events.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
 import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import type { Sql } from '../../db/sql.ts';
@@ -487,6 +488,34 @@ export class DocumentationRequestsService {
         // Reasons are free text that may name people: they stay in the timeline.
         details: { from: current.state, to },
       });
+      const about = {
+        consulateId: updated.consulateId,
+        entityType: 'documentation_request',
+        entityId: id,
+        occurredAt: now,
+      } as const;
+      const record = {
+        id,
+        reference: current.reference,
+        documentationType: current.type,
+        consulateId: updated.consulateId,
+        personId: current.personId,
+      };
+      const events: OutboxEvent[] = [
+        {
+          ...about,
+          type: 'documentation_request.state_changed',
+          data: { ...record, from: current.state, to, changedAt: now.toISOString() },
+        },
+      ];
+      if (to === 'issued') {
+        events.push({
+          ...about,
+          type: 'documentation_request.ready_for_pickup',
+          data: { ...record, state: to, issuedAt: now.toISOString() },
+        });
+      }
+      await emitEvents(tx, events);
       return this.render(tx, (await findRequest(tx, { id }))!, calendar);
     });
   }

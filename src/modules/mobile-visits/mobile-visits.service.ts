@@ -18,6 +18,8 @@ import {
 import { afterCursor, toPage } from '../../lib/pagination.ts';
 import { slotsOfInterval } from '../../lib/slots.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
+import { emitEvents, type OutboxEvent } from '../webhooks/webhooks.events.ts';
+import { appointmentEvent, visitEvent } from '../webhooks/webhooks.payloads.ts';
 import { dayInstants } from '../appointments/appointments.places.ts';
 import { cancelVisitAppointments, hasPendingAppointments } from '../appointments/appointments.repository.ts';
 import { toAppointmentJson, type AppointmentJson } from '../appointments/appointments.service.ts';
@@ -324,8 +326,18 @@ export class MobileVisitsService {
         changedFields: Object.keys(data),
         details: { from: current.state, to, appointmentsCancelled: cancelled.length },
       });
+      const visit = (await findVisit(tx, { id }))!;
+      const events: OutboxEvent[] = [];
+      if (to === 'confirmed' || to === 'cancelled') {
+        const type = to === 'confirmed' ? 'mobile_visit.confirmed' : 'mobile_visit.cancelled';
+        events.push(visitEvent(type, visit, current.state, now, cancelled.length));
+      }
+      for (const { row, from } of cancelled) {
+        events.push(appointmentEvent('appointment.cancelled', row, now, { from, cause: 'mobile_visit_cancelled' }));
+      }
+      await emitEvents(tx, events);
       return {
-        ...toVisitJson((await findVisit(tx, { id }))!),
+        ...toVisitJson(visit),
         cancelledAppointments: cancelled.map(({ row }) => toAppointmentJson(row)),
       };
     });

@@ -20,6 +20,8 @@ import { formatReference, nextInSeries } from '../../lib/references.ts';
 import { recordAudit, recordAuditMany } from '../audit/audit.repository.ts';
 import { logAccess, type AccessPurpose } from '../access-log/access-log.repository.ts';
 
+import { emitEvent } from '../webhooks/webhooks.events.ts';
+import { caseEvent } from '../webhooks/webhooks.payloads.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
 import {
   appendCaseEvent,
@@ -432,6 +434,13 @@ export class ProtectionCasesService {
         changedFields: ['consulateId', 'assignedToId'],
         details: { fromConsulateId: current.consulateId, toConsulateId: consulateId },
       });
+      await emitEvent(
+        tx,
+        caseEvent('protection_case.transferred', row, now, {
+          fromConsulateId: current.consulateId,
+          toConsulateId: consulateId,
+        }),
+      );
       return toCaseJson(row, now);
     });
   }
@@ -453,6 +462,7 @@ export class ProtectionCasesService {
         consulateId: row.consulateId,
         changedFields: ['escalated', 'escalatedAt'],
       });
+      await emitEvent(tx, caseEvent('protection_case.escalated', row, now));
       return toCaseJson(row, now);
     });
   }
