@@ -66,48 +66,38 @@ export function accessLogCte(opts: {
       action, request_id)
     SELECT ${p(0)}::text, ${p(1)}::uuid, ${p(2)}::text, ${p(3)}::uuid, ${opts.person}, '${opts.entityType}', ${opts.entity},
       '${opts.action}', ${p(4)}::text
-    FROM ${opts.from}, ${ASYNC_COMMIT}`;
+    FROM ${opts.from}`;
 }
 
-/**
- * Makes the statement's own (implicit) transaction commit without waiting
- * for its WAL flush — only in statements that run alone, never in a
- * transaction that also writes something else. See docs/decisions.md
- * ("Reads are logged with asynchronous commit"): a read changes nothing, and
- * waiting for the disk multiplied the hot read's database time by up to ten
- * on this machine; a database crash may lose the last few hundred
- * milliseconds of read rows, never a write or an audit event.
+/*
+ * Read rows commit like every other row (synchronously): an answer that has
+ * left is recorded durably, also across a database crash. Measured under the
+ * bench's concurrent load, group commit hides the flush (docs/decisions.md
+ * "Reads are logged, and committed like writes").
  */
-const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
 
 /** The five parameters of `accessLogCte`. */
 export function accessParams(ctx: AuditContext): unknown[] {
   return [...accessActor(ctx.actor), ctx.requestId ?? null];
 }
 
-const insertSql = (alone: boolean) => `INSERT INTO access_log (actor_type, actor_id, actor_role, consulate_id,
+const insertSql = () => `INSERT INTO access_log (actor_type, actor_id, actor_role, consulate_id,
     request_id, person_id, entity_type, entity_id, action, purpose)
   SELECT $1::text, $2::uuid, $3::text, $4::uuid, $5::text, e.person_id, e.entity_type, e.entity_id, e.action, e.purpose
   FROM unnest($6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[])
-    AS e(person_id, entity_type, entity_id, action, purpose)${alone ? `, ${ASYNC_COMMIT}` : ''}`;
-const INSERT_ALONE_SQL = insertSql(true);
-const INSERT_IN_TRANSACTION_SQL = insertSql(false);
+    AS e(person_id, entity_type, entity_id, action, purpose)`;
+const INSERT_SQL = insertSql();
 
 /**
  * Records reads that Prisma made, in one statement (one row per record). Call
  * it before the answer leaves: with the read's transaction when it has one
  * (then it commits with the transaction), otherwise with the client, as a
- * statement of its own (committed asynchronously, see ASYNC_COMMIT).
+ * statement of its own.
  */
-export async function logAccess(
-  db: Db,
-  ctx: AuditContext,
-  entries: readonly AccessEntry[],
-  { alone = false }: { alone?: boolean } = {},
-): Promise<void> {
+export async function logAccess(db: Db, ctx: AuditContext, entries: readonly AccessEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await db.$executeRawUnsafe(
-    alone ? INSERT_ALONE_SQL : INSERT_IN_TRANSACTION_SQL,
+    INSERT_SQL,
     ...accessParams(ctx),
     entries.map((e) => e.personId),
     entries.map((e) => e.entityType),

@@ -306,19 +306,14 @@ export class DocumentationRequestsService {
     assertCan(ctx.actor, 'documentation:read');
     const request = await this.visible(this.prisma, ctx, id);
     const events = await timelineOf(this.prisma, id);
-    await logAccess(
-      this.prisma,
-      ctx,
-      [
-        {
-          personId: request.personId,
-          entityType: 'documentation_request',
-          entityId: id,
-          action: 'documentation_request.timeline_read',
-        },
-      ],
-      { alone: true },
-    );
+    await logAccess(this.prisma, ctx, [
+      {
+        personId: request.personId,
+        entityType: 'documentation_request',
+        entityId: id,
+        action: 'documentation_request.timeline_read',
+      },
+    ]);
     return {
       data: events.map((e) => ({
         ...e,

@@ -57,19 +57,14 @@ export class StatusLookupService {
     }
 
     // The answer reveals the person's request: it is a read of their record.
-    await logAccess(
-      this.prisma,
-      ctx,
-      [
-        {
-          personId: request.personId,
-          entityType: 'documentation_request',
-          entityId: request.id,
-          action: 'documentation_request.status_lookup',
-        },
-      ],
-      { alone: true },
-    );
+    await logAccess(this.prisma, ctx, [
+      {
+        personId: request.personId,
+        entityType: 'documentation_request',
+        entityId: request.id,
+        action: 'documentation_request.status_lookup',
+      },
+    ]);
     const calendar = await this.calendars.get(request.consulateId);
     const transitions = (await transitionsOf(this.prisma, [request.id])).get(request.id) ?? [];
     const deadline = computeDeadline({ ...request, transitions }, calendar, now);

@@ -109,9 +109,7 @@ export class PersonsService {
   async get(ctx: RequestContext, id: string): Promise<PersonJson> {
     assertCan(ctx.actor, 'persons:read');
     const row = await this.visible(ctx, id);
-    await logAccess(this.prisma, ctx, [{ personId: id, entityType: 'person', entityId: id, action: 'person.read' }], {
-      alone: true,
-    });
+    await logAccess(this.prisma, ctx, [{ personId: id, entityType: 'person', entityId: id, action: 'person.read' }]);
     return toPersonJson(row);
   }
 
@@ -142,7 +140,6 @@ export class PersonsService {
       rows
         .slice(0, input.limit)
         .map((r) => ({ personId: r.id, entityType: 'person', entityId: r.id, action: 'person.list' })),
-      { alone: true },
     );
     return toPage(rows, input.limit, (r) => [r.createdAt.toISOString(), r.id], toPersonJson);
   }
