@@ -577,4 +577,24 @@ describe('targets (SSRF)', () => {
     expect(viaName.error).toBe('refused target');
     expect(r.received).toHaveLength(0);
   });
+
+  it('an attempt aborted before it starts (the dispatcher stopping) settles as aborted and leaves no error unheard', async () => {
+    // A request destroyed before its 'error' listener was attached made an uncaught
+    // "socket hang up" in CI: in the service, that would end the process.
+    const r = await receiver();
+    const controller = new AbortController();
+    controller.abort();
+    const result = await postOnce({
+      url: `${r.url}/hook`,
+      headers: {},
+      body: '{}',
+      timeoutMs: 2000,
+      policy: lax,
+      signal: controller.signal,
+    });
+    expect(result.error).toBe('aborted');
+    // Let any late socket error surface inside this test if it were unheard.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(r.received).toHaveLength(0);
+  });
 });

@@ -138,6 +138,7 @@ export function postOnce(o: PostOptions): Promise<AttemptResult> {
     if (checkAddresses && isIP(host) && isNonPublicAddress(host)) {
       return done({ status: null, error: 'refused target', retryAfterSeconds: null });
     }
+    if (o.signal?.aborted) return abort();
     const client = url.protocol === 'https:' ? https : http;
     const req = client.request(url, {
       method: 'POST',
@@ -145,12 +146,18 @@ export function postOnce(o: PostOptions): Promise<AttemptResult> {
       ...(checkAddresses ? { lookup: guardedLookup() } : {}),
       agent: false,
     });
+    // Listening at once: a request destroyed by the timeout or an abort (also
+    // after its answer was settled) emits 'error', and an unheard 'error' would
+    // end the process.
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code === 'ETARGETREFUSED' ? 'refused target' : (err.code ?? 'connection error');
+      done({ status: null, error: code.slice(0, 100), retryAfterSeconds: null });
+    });
     pending.req = req;
     pending.timer = setTimeout(() => {
       req.destroy();
       done({ status: null, error: 'timeout', retryAfterSeconds: null });
     }, o.timeoutMs);
-    if (o.signal?.aborted) return abort();
     o.signal?.addEventListener('abort', abort, { once: true });
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
@@ -170,10 +177,6 @@ export function postOnce(o: PostOptions): Promise<AttemptResult> {
       res.on('end', finish);
       res.on('close', finish);
       res.on('error', finish);
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code === 'ETARGETREFUSED' ? 'refused target' : (err.code ?? 'connection error');
-      done({ status: null, error: code.slice(0, 100), retryAfterSeconds: null });
     });
     req.end(o.body);
   });
