@@ -15,28 +15,14 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { yearLines } from '../scripts/year-file.ts';
+import { yearChunks } from '../scripts/year-file.ts';
 import { freePort, listenerPid, rssMb, startProcess, stopGroup, waitReady } from './api.ts';
 import { benchDatabase, fmt } from './lib.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TABLES = ['persons', 'documentation_requests', 'documentation_request_events', 'sealed_identities'];
 
-function yearFile(): Readable {
-  return Readable.from(
-    (function* () {
-      let buffer = '';
-      for (const line of yearLines({ year: 2025 })) {
-        buffer += line + '\n';
-        if (buffer.length > 1 << 16) {
-          yield Buffer.from(buffer);
-          buffer = '';
-        }
-      }
-      yield Buffer.from(buffer);
-    })(),
-  );
-}
+const yearFile = (): Readable => Readable.from(yearChunks({ year: 2025 }));
 
 async function upload(base: string, token: string): Promise<{ status: number; body: string }> {
   const url = new URL('/v1/imports', base);

@@ -4,7 +4,7 @@
  * scripts/year-file.ts). Written as it is generated, never held in memory.
  */
 import { once } from 'node:events';
-import { yearLines } from './year-file.ts';
+import { yearChunks } from './year-file.ts';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,12 +17,6 @@ if (!Number.isInteger(year) || year < 1901 || year > 2099) {
   console.error('usage: npm run demo:year -- --year 2025 [--seed N] > year.ndjson');
   process.exit(2);
 }
-let buffer = '';
-for (const line of yearLines({ year, seed })) {
-  buffer += line + '\n';
-  if (buffer.length > 1 << 16) {
-    if (!process.stdout.write(buffer)) await once(process.stdout, 'drain');
-    buffer = '';
-  }
+for (const chunk of yearChunks({ year, seed })) {
+  if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
 }
-process.stdout.write(buffer);

@@ -232,3 +232,16 @@ export function* yearLines({ year, seed = 20250101 }: YearFileOptions): Generato
     }
   }
 }
+
+/** The year file's lines joined into chunks of about 64 KiB, for streaming it (stdout, an upload). */
+export function* yearChunks(options: YearFileOptions): Generator<Buffer> {
+  let buffer = '';
+  for (const line of yearLines(options)) {
+    buffer += line + '\n';
+    if (buffer.length > 1 << 16) {
+      yield Buffer.from(buffer);
+      buffer = '';
+    }
+  }
+  yield Buffer.from(buffer);
+}

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '../prisma/seed.ts';
 import { CONSULATES } from '../prisma/consulates.ts';
-import { apportion, sizeOf, YEAR_GENDER_IDENTITY, YEAR_TOTAL, yearLines } from '../scripts/year-file.ts';
+import { apportion, sizeOf, YEAR_GENDER_IDENTITY, YEAR_TOTAL, yearChunks } from '../scripts/year-file.ts';
 import { useTestApp } from './helpers/build-test-app.ts';
 import { finished } from './helpers/imports.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
@@ -23,21 +23,7 @@ beforeAll(async () => {
   admin = await loginAs(t.app, t.prisma, 'admin');
 });
 
-function yearFile(): Readable {
-  return Readable.from(
-    (function* () {
-      let buffer = '';
-      for (const line of yearLines({ year: 2025 })) {
-        buffer += line + '\n';
-        if (buffer.length > 1 << 16) {
-          yield Buffer.from(buffer);
-          buffer = '';
-        }
-      }
-      yield Buffer.from(buffer);
-    })(),
-  );
-}
+const yearFile = (): Readable => Readable.from(yearChunks({ year: 2025 }));
 
 async function importYear() {
   const res = await t.app.inject({
