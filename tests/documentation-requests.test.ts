@@ -454,6 +454,26 @@ describe('flags', () => {
     expect(both.map((r) => r.flags.includes('potential_duplicate')).sort()).toEqual([false, true]);
   });
 
+  it('a filing whose person changed after the details were checked writes nothing (and takes no number)', async () => {
+    const person = await newPerson();
+    const filed = await fileRequest(t.app, officer.headers, person.id, 'consular_id');
+    const year = Number(filed.reference.split('-')[1]);
+    // What the service sends, with a date of birth other than the stored one.
+    const call = t.prisma.$queryRawUnsafe(
+      `SELECT * FROM file_documentation_request($1, $2::uuid, $3::uuid, 'consular_id', '{}'::jsonb, false, false, 0,
+         now(), now(), 10, 3, $4::int, $5::uuid, 'documentation_officer', 'test', '1900-01-01'::date)`,
+      consulate.code,
+      consulate.id,
+      person.id,
+      year,
+      officer.staff.id,
+    );
+    await expect(call).rejects.toThrow(/person changed while the request was being filed/);
+    expect(await t.prisma.documentationRequest.count({ where: { personId: person.id } })).toBe(1);
+    const next = await fileRequest(t.app, officer.headers, person.id, 'passport');
+    expect(Number(next.reference.split('-')[2])).toBe(Number(filed.reference.split('-')[2]) + 1);
+  });
+
   it('issuing waits for the fee: fee_pending until payments reach it', async () => {
     const person = await newPerson();
     const request = await fileRequest(t.app, officer.headers, person.id, 'passport', { feeCents: 5000 });

@@ -259,79 +259,39 @@ function fromReadRow(r: ReadRow): ReadResult {
   };
 }
 
-/** The person a new request is filed for, read under the filing's lock. */
+/** The person a new request is filed for, as its details are validated. */
 export interface FilingPerson {
   id: string;
-  curp: string | null;
   date_of_birth: string;
-  given_names: string;
-  first_surname: string;
-  second_surname: string | null;
-  outside_jurisdiction: boolean;
 }
 
-/**
- * The consulate's person, and the advisory lock that serialises filings of the
- * same type for the same person (or CURP, network-wide), so two simultaneous
- * applications see each other as duplicates. The lock is taken before the
- * filing statement starts, whose snapshot then sees what the other committed.
- */
-const LOCK_PERSON_SQL = `SELECT p.id, p.curp, p.date_of_birth, p.given_names, p.first_surname, p.second_surname,
-    p.outside_jurisdiction
-  FROM persons p, LATERAL (SELECT pg_advisory_xact_lock(hashtext('docreq:' || $3 || ':' || coalesce(p.curp, p.id::text)))) l
+const FILING_PERSON_SQL = `SELECT p.id, p.date_of_birth FROM persons p
   WHERE p.id = $1 AND p.consulate_id = $2 AND p.anonymised_at IS NULL`;
 
-export function lockFilingPerson(
+/** The consulate's person (not anonymised), whose date of birth the details are checked against. */
+export function findFilingPerson(
   sql: Sql,
-  client: Queryable,
   personId: string,
   consulateId: string,
-  type: string,
+  client?: Queryable,
 ): Promise<FilingPerson | undefined> {
-  return sql.one<FilingPerson>(LOCK_PERSON_SQL, [personId, consulateId, type], client);
+  return sql.one<FilingPerson>(FILING_PERSON_SQL, [personId, consulateId], client);
 }
 
 /**
- * The filing in one statement: the duplicate check, the next number of the
- * consulate's yearly series (its row lock is held from here to COMMIT — the
- * only part of a filing that waits for other filings of the consulate), the
- * request, its first timeline event and its audit event.
+ * The filing in one call of `file_documentation_request` (its migration says
+ * what it does and why): the filing's lock, the duplicate check, the next
+ * number of the consulate's yearly series, the request, its first timeline
+ * event and its audit event. Called on the pool, outside a transaction, it
+ * commits inside the server as it returns, so the series' row lock is held
+ * for microseconds; called on a transaction's client, it joins it.
  */
-const FILE_SQL = `WITH dup AS (
-    SELECT r.id FROM documentation_requests r
-    WHERE r.type = $4::documentation_type AND r.state NOT IN ('delivered', 'rejected', 'cancelled')
-      AND (r.person_id = $3 OR ($13::text IS NOT NULL AND r.person_id IN (SELECT id FROM persons WHERE curp = $13)))
-      AND ($4::text NOT IN ('notarial_act', 'legalization') OR r.details = $5::jsonb)
-    LIMIT 1
-  ), counter AS (
-    INSERT INTO reference_counters (consulate_id, series, year, last_value) VALUES ($2, 'D', $14::int, 1)
-    ON CONFLICT (consulate_id, series, year) DO UPDATE SET last_value = reference_counters.last_value + 1
-    RETURNING last_value
-  ), req AS (
-    INSERT INTO documentation_requests (reference, consulate_id, person_id, type, details, potential_duplicate,
-      fee_pending, emergency, fee_cents, submitted_at, due_at, deadline_days, info_deadline_days)
-    SELECT $1::text || '-' || $14::int::text || '-' || lpad(counter.last_value::text, 6, '0'), $2, $3, $4::documentation_type, $5::jsonb,
-      EXISTS (SELECT 1 FROM dup), $6, $7, $8, $9, $10, $11, $12
-    FROM counter
-    RETURNING id, reference, consulate_id, person_id, type::text AS type, details, state::text AS state,
-      potential_duplicate, fee_pending, emergency, fee_cents, paid_cents, assigned_to_id, submitted_at, resolved_at,
-      issued_at, cancelled_at, turnaround_days, turnaround_business_days, due_at, deadline_days, info_deadline_days,
-      version, created_at, updated_at
-  ), event AS (
-    INSERT INTO documentation_request_events (request_id, consulate_id, kind, from_state, to_state, actor_id,
-      actor_role, details, at)
-    SELECT req.id, $2, 'transition', NULL, 'submitted', $15, $16,
-      (SELECT jsonb_build_object('potentialDuplicateOf', dup.id) FROM dup), $9
-    FROM req
-  ), audit AS (
-    INSERT INTO audit_events (actor_type, actor_id, actor_role, consulate_id, action, entity_type, entity_id,
-      changed_fields, details, request_id)
-    SELECT 'staff', $15, $16, $2, 'documentation_request.create', 'documentation_request', req.id,
-      ARRAY['personId', 'type', 'details', 'feeCents', 'emergency'],
-      jsonb_build_object('type', $4::text, 'potentialDuplicate', EXISTS (SELECT 1 FROM dup)), $17
-    FROM req
-  )
-  SELECT req.*, (SELECT id FROM dup) AS duplicate_of FROM req`;
+const FILE_SQL = `SELECT * FROM file_documentation_request($1::text, $2::uuid, $3::uuid, $4::documentation_type,
+  $5::jsonb, $6::boolean, $7::boolean, $8::integer, $9::timestamptz, $10::timestamptz, $11::integer, $12::integer,
+  $13::integer, $14::uuid, $15::text, $16::text, $17::date)`;
+
+/** SQLSTATE the filing raises when the person's date of birth changed after the details were validated. */
+export const PERSON_CHANGED = 'CCM01';
 
 export interface Filing {
   consulateCode: string;
@@ -351,10 +311,9 @@ export interface Filing {
   requestId: string;
 }
 
-export async function fileRequest(sql: Sql, client: Queryable, f: Filing): Promise<RequestRow> {
-  const r = await sql.one<
-    Omit<ReadRow, 'given_names' | 'first_surname' | 'second_surname' | 'date_of_birth' | 'outside_jurisdiction'>
-  >(
+/** The filed request; undefined when the person is no longer the consulate's to file for. */
+export async function fileRequest(sql: Sql, f: Filing, client?: Queryable): Promise<RequestRow | undefined> {
+  const r = await sql.one<Omit<ReadRow, 'transitions'>>(
     FILE_SQL,
     [
       f.consulateCode,
@@ -369,21 +328,13 @@ export async function fileRequest(sql: Sql, client: Queryable, f: Filing): Promi
       f.dueAt,
       f.deadlineDays,
       f.infoDeadlineDays,
-      f.person.curp,
       f.year,
       f.actorId,
       f.actorRole,
       f.requestId,
+      f.person.date_of_birth,
     ],
     client,
   );
-  return fromReadRow({
-    ...r!,
-    given_names: f.person.given_names,
-    first_surname: f.person.first_surname,
-    second_surname: f.person.second_surname,
-    date_of_birth: f.person.date_of_birth,
-    outside_jurisdiction: f.person.outside_jurisdiction,
-    transitions: [],
-  }).row;
+  return r ? fromReadRow({ ...r, transitions: [] }).row : undefined;
 }

@@ -15,6 +15,7 @@ import { logAccess } from '../access-log/access-log.repository.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/webhooks.events.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
 import type { CalendarCache } from '../consulates/holidays.repository.ts';
+import type pg from 'pg';
 import type { Sql } from '../../db/sql.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
 import { documentationWhere, zonesFor } from './documentation-requests.filters.ts';
@@ -30,7 +31,8 @@ import {
   appendEvent,
   findRequest,
   fileRequest,
-  lockFilingPerson,
+  findFilingPerson,
+  PERSON_CHANGED,
   readRequest,
   readRequests,
   timelineOf,
@@ -180,10 +182,11 @@ export class DocumentationRequestsService {
   ) {}
 
   /**
-   * Files a request in one short transaction of hand-written SQL (the busiest
-   * write): the person under the filing's lock, then one statement for the
-   * duplicate check, the reference number, the request, its timeline and its
-   * audit event — four round trips, the number lock held only by the last.
+   * Files a request with hand-written SQL (the busiest write) in two round
+   * trips: the person, whose date of birth the details are checked against,
+   * then one call that takes the filing's lock and writes the request with its
+   * reference number, timeline and audit event, and commits as it returns —
+   * so filings of one consulate wait for one another only inside the server.
    */
   async create(ctx: RequestContext, input: CreateInput): Promise<Answer<RequestJson>> {
     assertCan(ctx.actor, 'documentation:write');
@@ -217,9 +220,9 @@ export class DocumentationRequestsService {
       calendar,
       now,
     );
-    return this.sql.transaction((client) =>
-      joinSqlTransaction(client, ctx, async () => {
-        const person = await lockFilingPerson(this.sql, client, input.personId, consulateId, input.type);
+    const file = async (client?: pg.PoolClient): Promise<Answer<RequestJson>> => {
+      for (let attempt = 1; ; attempt++) {
+        const person = await findFilingPerson(this.sql, input.personId, consulateId, client);
         if (!person) throw new NotFoundError('Person');
         const problems = detailsProblems(input.type, input.details, {
           dateOfBirth: person.date_of_birth,
@@ -227,29 +230,50 @@ export class DocumentationRequestsService {
           emergency: input.emergency,
         });
         if (problems.length) throw new BadRequestError(`${problems[0]!.path}: ${problems[0]!.message}`, problems);
-        const row = await fileRequest(this.sql, client, {
-          consulateCode: calendar.code,
-          consulateId,
-          person,
-          type: input.type,
-          details: input.details,
-          feeCents,
-          emergency: input.emergency,
-          submittedAt: now,
-          dueAt: new Date(dueAt),
-          deadlineDays: rule.resolve,
-          infoDeadlineDays: rule.information,
-          year: Number(today.slice(0, 4)),
-          actorId: ctx.actor.id,
-          actorRole: ctx.actor.role,
-          requestId: ctx.requestId,
-        });
+        let row: RequestRow | undefined;
+        try {
+          row = await fileRequest(
+            this.sql,
+            {
+              consulateCode: calendar.code,
+              consulateId,
+              person,
+              type: input.type,
+              details: input.details,
+              feeCents,
+              emergency: input.emergency,
+              submittedAt: now,
+              dueAt: new Date(dueAt),
+              deadlineDays: rule.resolve,
+              infoDeadlineDays: rule.information,
+              year: Number(today.slice(0, 4)),
+              actorId: ctx.actor.id,
+              actorRole: ctx.actor.role,
+              requestId: ctx.requestId,
+            },
+            client,
+          );
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== PERSON_CHANGED) throw err;
+          // The details were checked against a date of birth changed since:
+          // outside a transaction nothing was written, so check them again.
+          if (!client && attempt < 3) continue;
+          throw new ConflictError(
+            "The person's record changed while the request was being filed: send the request again.",
+            'person-changed',
+          );
+        }
+        if (!row) throw new NotFoundError('Person');
         return created(toRequestJson(row, [{ fromState: null, toState: 'submitted', at: now }], calendar, now), {
           etag: etagOf(row.version),
           location: `/v1/documentation-requests/${row.id}`,
         });
-      }),
-    );
+      }
+    };
+    // Without an Idempotency-Key the filing is one call that commits as it
+    // returns; with one, the key's claim and stored answer share its transaction.
+    if (!ctx.participant) return file();
+    return this.sql.transaction((client) => joinSqlTransaction(client, ctx, () => file(client)));
   }
 
   /** One statement: the request, its person's names and its transitions, in the actor's scope. */
