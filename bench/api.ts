@@ -14,7 +14,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -39,6 +39,7 @@ export interface ApiBenchOptions {
 }
 
 type Spec = LoadSpec['requests'][number];
+type Measured = LoadResult & { serverUs: number; postgresUs: number };
 
 interface Scenario {
   label: string;
@@ -57,6 +58,33 @@ export const freePort = () =>
       s.close(() => resolve(port));
     });
   });
+
+/** CPU seconds (user + system) a process and its reaped children have used, from /proc (0 when gone). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime + stime, and cutime + cstime: a server's backends that exited count with it.
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used by every PostgreSQL server process on this machine (the bench's own cluster or the local one). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue;
+    }
+    total += cpuSeconds(Number(entry));
+  }
+  return total;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -316,6 +344,7 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
     });
     for (let i = 0; i < 100 && !floor.log().includes('floor listening'); i++) await sleep(100);
     if (!floor.log().includes('floor listening')) throw new Error(`floor did not start:\n${floor.log()}`);
+    const floorPid = listenerPid(floorPort) ?? floor.child.pid!;
 
     // --- scenarios ----------------------------------------------------------------
     const json = { 'content-type': 'application/json' };
@@ -448,6 +477,21 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
     const idleRss = rssMb(appPid);
     const load = (url: string, requests: Spec[], seconds: number) =>
       runLoad({ url, connections: options.connections, duration: seconds, requests });
+    /** A run, with the CPU its server process and PostgreSQL spent per request (µs). */
+    const measured = async (url: string, requests: Spec[], pid: number) => {
+      const server0 = cpuSeconds(pid);
+      const pg0 = postgresCpuSeconds();
+      const result = await load(url, requests, options.seconds);
+      const done = Math.max(
+        1,
+        Object.values(result.statuses).reduce((n, v) => n + v, 0),
+      );
+      return {
+        ...result,
+        serverUs: ((cpuSeconds(pid) - server0) / done) * 1e6,
+        postgresUs: ((postgresCpuSeconds() - pg0) / done) * 1e6,
+      };
+    };
 
     // Warm-up: JIT, plan caches, pools.
     for (const s of scenarios) {
@@ -457,20 +501,21 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
     }
 
     const rows: string[] = [];
+    const cpuRows: string[] = [];
     const pad = (v: string, n: number) => v.padStart(n);
     console.log(
       `api: ${options.connections} connections, ${options.seconds} s per run, ${options.rounds} rounds (A B A B), ` +
         `app ${path.relative(process.cwd(), options.appDir) || '.'}${bouncer ? ', through PgBouncer (transaction mode)' : ''}`,
     );
     for (const s of scenarios) {
-      const project: LoadResult[] = [];
-      const floorRuns: LoadResult[] = [];
+      const project: Measured[] = [];
+      const floorRuns: Measured[] = [];
       for (let round = 0; round < options.rounds; round++) {
         await s.before?.(round);
-        project.push(await load(base, s.project(), options.seconds));
-        floorRuns.push(await load(floorBase, s.floor(), options.seconds));
+        project.push(await measured(base, s.project(), appPid));
+        floorRuns.push(await measured(floorBase, s.floor(), floorPid));
       }
-      const mean = (rs: LoadResult[], f: (r: LoadResult) => number) => rs.reduce((n, r) => n + f(r), 0) / rs.length;
+      const mean = <R extends LoadResult>(rs: R[], f: (r: R) => number) => rs.reduce((n, r) => n + f(r), 0) / rs.length;
       const pr = mean(project, (r) => r.requestsPerSecond);
       const fr = mean(floorRuns, (r) => r.requestsPerSecond);
       const non2xx = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.non2xx + r.errors, 0);
@@ -493,6 +538,21 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
       console.log(
         `  ${s.label.padEnd(48)} project ${pad(fmt(pr, 0), 6)} req/s  floor ${pad(fmt(fr, 0), 6)} req/s  ratio ${fmt(pr / fr, 2)}   project statuses ${statuses(project)}; floor ${statuses(floorRuns)}`,
       );
+      cpuRows.push(
+        `| ${s.label} | ${fmt(
+          mean(project, (r) => r.serverUs),
+          0,
+        )} | ${fmt(
+          mean(project, (r) => r.postgresUs),
+          0,
+        )} | ${fmt(
+          mean(floorRuns, (r) => r.serverUs),
+          0,
+        )} | ${fmt(
+          mean(floorRuns, (r) => r.postgresUs),
+          0,
+        )} |`,
+      );
     }
     const loadPeak = peakRss;
 
@@ -510,6 +570,10 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
     console.log('\n| path | project req/s | p50 / p99 ms | non-2xx | floor req/s | p50 / p99 ms | non-2xx | ratio |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
+    console.log('\nCPU per request (µs): the server process, and every PostgreSQL process together');
+    console.log('| path | project server | project PostgreSQL | floor server | floor PostgreSQL |');
+    console.log('|---|---|---|---|---|');
+    for (const r of cpuRows) console.log(r);
     console.log(
       `\napp RSS: idle after seeding ${fmt(idleRss, 0)} MB, peak under the runs above ${fmt(loadPeak, 0)} MB (VmHWM ${fmt(rssMb(appPid, 'VmHWM'), 0)} MB)`,
     );

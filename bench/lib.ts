@@ -49,6 +49,11 @@ export async function benchDatabase(
   return {
     url: url.toString(),
     async close() {
+      // BENCH_KEEP_DATABASE=1 leaves it (and its URL on stderr) for EXPLAIN and pgbench.
+      if (process.env.BENCH_KEEP_DATABASE === '1') {
+        process.stderr.write(`bench database kept: ${url.toString()}\n`);
+        return;
+      }
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);

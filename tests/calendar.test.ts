@@ -105,3 +105,28 @@ describe('local dates and day boundaries', () => {
     }
   });
 });
+
+describe('localDate', () => {
+  it('agrees with the zone rules for every instant, around DST changes too (its cache of recent days included)', () => {
+    const zones = ['America/Los_Angeles', 'America/Chicago', 'America/New_York', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    const formats = zones.map(
+      (timeZone) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+    );
+    // Instants every 7 minutes across the March and November changes of 2026, twice
+    // (the second pass answers from the recent days), then random ones.
+    const starts = [Date.UTC(2026, 2, 7), Date.UTC(2026, 9, 31), Date.UTC(2026, 3, 4)];
+    const instants: number[] = [];
+    for (const start of starts) for (let t = start; t < start + 3 * 86_400_000; t += 7 * 60_000) instants.push(t);
+    for (let i = 0; i < 500; i++)
+      instants.push(Date.UTC(2020, 0, 1) + Math.floor(Math.random() * 10 * 365 * 86_400_000));
+    for (const pass of [1, 2]) {
+      for (const t of instants) {
+        zones.forEach((zone, z) => {
+          expect(localDate(new Date(t), zone), `${zone} ${new Date(t).toISOString()} pass ${pass}`).toBe(
+            formats[z]!.format(new Date(t)),
+          );
+        });
+      }
+    }
+  });
+});

@@ -90,16 +90,43 @@ export function isBusinessDay(date: string, calendar: BusinessCalendar): boolean
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
+/**
+ * Recently seen local days per zone, as [first instant, last instant, date]:
+ * most reads ask for the same few days (today, the submission day), and a
+ * comparison is far cheaper than formatting with Intl. The spans come from
+ * the same zone rules (startOfLocalDay / endOfLocalDay), DST days included.
+ */
+const recentDays = new Map<string, [number, number, string][]>();
+const RECENT_DAYS = 32;
 
 /** The calendar date of an instant in `timeZone`. */
 export function localDate(instant: Date, timeZone: string): string {
+  const t = instant.getTime();
+  const spans = recentDays.get(timeZone);
+  if (spans) for (const [first, last, date] of spans) if (t >= first && t <= last) return date;
   let format = dateFormats.get(timeZone);
   if (!format) {
     // en-CA writes dates as YYYY-MM-DD.
     format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     dateFormats.set(timeZone, format);
   }
-  return format.format(instant);
+  const date = format.format(instant);
+  const span: [number, number, string] = [
+    startOfLocalDay(date, timeZone).getTime(),
+    endOfLocalDay(date, timeZone).getTime(),
+    date,
+  ];
+  // Only a span that holds the instant is kept (a zone rule luxon and Intl read differently never caches).
+  if (t >= span[0] && t <= span[1]) {
+    if (!spans) {
+      if (recentDays.size >= 1_000) recentDays.clear();
+      recentDays.set(timeZone, [span]);
+    } else {
+      spans.unshift(span);
+      if (spans.length > RECENT_DAYS) spans.pop();
+    }
+  }
+  return date;
 }
 
 export function nextDate(date: string, days = 1): string {
