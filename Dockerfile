@@ -15,4 +15,4 @@ RUN npm run build
 USER node
 EXPOSE 3000
 # As `npm start` runs it (package.json), without the build step the image already made.
-CMD ["node", "--max-old-space-size=160", "--enable-source-maps", "dist/server.js"]
+CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=4", "--enable-source-maps", "dist/server.js"]
