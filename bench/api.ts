@@ -60,7 +60,7 @@ export const freePort = () =>
   });
 
 /** CPU seconds (user + system) a process and its reaped children have used, from /proc (0 when gone). */
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -482,10 +482,7 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
       const server0 = cpuSeconds(pid);
       const pg0 = postgresCpuSeconds();
       const result = await load(url, requests, options.seconds);
-      const done = Math.max(
-        1,
-        Object.values(result.statuses).reduce((n, v) => n + v, 0),
-      );
+      const done = Math.max(1, result.total);
       return {
         ...result,
         serverUs: ((cpuSeconds(pid) - server0) / done) * 1e6,

@@ -154,8 +154,7 @@ const TOUCH_KIOSK_SQL = `UPDATE kiosks SET last_seen_at = $2
   WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $3)`;
 
 /** `Authorization: Bearer <token>` → the token; undefined for anything else. */
-function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
+function bearerToken(header: string): string | undefined {
   const space = header.indexOf(' ');
   if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') return undefined;
   const token = header.slice(space + 1).trim();

@@ -11,7 +11,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 const HELMET_OPTIONS: HelmetOptions = { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
 
 /** The headers helmet sets with these options: the same for every answer, so computed once. */
-export function helmetHeaders(options: HelmetOptions = HELMET_OPTIONS): Readonly<Record<string, string>> {
+function helmetHeaders(): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader(name: string, value: unknown) {
@@ -21,7 +21,7 @@ export function helmetHeaders(options: HelmetOptions = HELMET_OPTIONS): Readonly
       delete headers[name.toLowerCase()];
     },
   };
-  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  helmet(HELMET_OPTIONS)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
   return headers;
 }
 

@@ -299,7 +299,7 @@ const FILE_SQL = `SELECT * FROM file_documentation_request($1::text, $2::uuid, $
   $5::jsonb, $6::boolean, $7::boolean, $8::integer, $9::timestamptz, $10::timestamptz, $11::integer, $12::integer,
   $13::integer, $14::uuid, $15::text, $16::text, $17::date)`;
 
-/** SQLSTATE the filing raises when the person's date of birth changed after the details were validated. */
+/** SQLSTATE the filing raises when the person's date of birth (or CURP) changed after the details were validated. */
 export const PERSON_CHANGED = 'CCM01';
 
 export interface Filing {
