@@ -7,7 +7,8 @@ import { buildTestApp, type TestContext } from './helpers/build-test-app.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
 import { startPgServer, type PgServer } from './helpers/pg-server.ts';
 import { createConsulate } from './factories/consulates.ts';
-import { personPayload } from './factories/persons.ts';
+import { createPerson, personPayload } from './factories/persons.ts';
+import { DETAILS, fileRequest } from './helpers/documentation.ts';
 
 // The database of this file is a PostgreSQL server of its own, which the tests
 // stop, restart and kill under the running API.
@@ -15,6 +16,8 @@ let server: PgServer;
 let t: TestContext & { close(): Promise<void> };
 let consulate: { id: string };
 let officer: LoggedIn;
+let personId: string;
+let requestId: string;
 
 beforeAll(async () => {
   server = await startPgServer();
@@ -32,7 +35,18 @@ beforeAll(async () => {
   });
   consulate = await createConsulate(t.prisma);
   officer = await loginAs(t.app, t.prisma, 'documentation_officer', consulate.id);
+  personId = (await createPerson(t.prisma, consulate.id)).id;
+  requestId = (await fileRequest(t.app, officer.headers, personId, 'consular_id')).id;
 });
+
+/** A filing (the one-call path without a key; the transaction path with one). */
+const file = (key?: string) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/v1/documentation-requests',
+    headers: { ...officer.headers, ...(key ? { 'idempotency-key': key } : {}) },
+    payload: { personId, type: 'passport', details: DETAILS.passport },
+  });
 
 afterAll(async () => {
   await t?.close();
@@ -115,6 +129,9 @@ describe('the database stopped under load', () => {
         payload: { email: 'x@consular.test', password: 'whatever it is' },
       }),
       register('outage-while-down', personPayload()),
+      t.app.inject({ url: `/v1/documentation-requests/${requestId}`, headers: officer.headers }),
+      file(),
+      file('filing-while-down'),
       ...writes.slice(0, 3).map((w) => register(w.key, w.payload)),
     ]);
     for (const res of down) expectDatabaseUnavailable(res);
@@ -143,6 +160,17 @@ describe('the database stopped under load', () => {
       expect(await personsWith(w.payload.curp)).toBe(1);
       expect(res.json().id).toBe(await personIdWith(w.payload.curp));
     }
+    // The filings refused while it was down wrote nothing; read and filing answer again.
+    const passports = await server.query<{ n: string }>(
+      "SELECT count(*) AS n FROM documentation_requests WHERE person_id = $1 AND type = 'passport'",
+      [personId],
+      'consular',
+    );
+    expect(passports[0]!.n).toBe('0');
+    const read = await t.app.inject({ url: `/v1/documentation-requests/${requestId}`, headers: officer.headers });
+    expect(read.statusCode, read.body).toBe(200);
+    const filed = await file();
+    expect(filed.statusCode, filed.body).toBe(201);
     expect(t.logs.some((l) => l.msg === 'database unavailable' && l.level === 40)).toBe(true);
   });
 });
