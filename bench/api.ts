@@ -34,7 +34,7 @@ export interface ApiBenchOptions {
   pgbouncer: boolean;
   /** Only the scenarios whose label contains this. */
   only?: string;
-  /** Write the app's CPU profile (node --cpu-prof) into this folder. */
+  /** Write the app's CPU profile (node --cpu-prof) into this folder, and the floor's into its floor/ folder. */
   profileDir?: string;
 }
 
@@ -337,11 +337,19 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
     }
     const board = await api<{ date: string }>('GET', '/v1/kiosk/queue', kioskToken);
 
-    floor = startProcess(process.execPath, ['--import', 'tsx', path.join(here, 'floor-server.ts')], root, {
-      DATABASE_URL: appDbUrl,
-      PORT: String(floorPort),
-      ...(bouncer ? { FLOOR_UNNAMED: '1' } : {}),
-    });
+    const floorProfile = options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, 'floor')}`]
+      : [];
+    floor = startProcess(
+      process.execPath,
+      [...floorProfile, '--import', 'tsx', path.join(here, 'floor-server.ts')],
+      root,
+      {
+        DATABASE_URL: appDbUrl,
+        PORT: String(floorPort),
+        ...(bouncer ? { FLOOR_UNNAMED: '1' } : {}),
+      },
+    );
     for (let i = 0; i < 100 && !floor.log().includes('floor listening'); i++) await sleep(100);
     if (!floor.log().includes('floor listening')) throw new Error(`floor did not start:\n${floor.log()}`);
     const floorPid = listenerPid(floorPort) ?? floor.child.pid!;

@@ -4,7 +4,8 @@ import { expectDatabaseUnavailable } from './helpers/faults.ts';
 import { buildTestApp, useTestApp, type TestContext } from './helpers/build-test-app.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
 import { createConsulate } from './factories/consulates.ts';
-import { personPayload } from './factories/persons.ts';
+import { createPerson, personPayload } from './factories/persons.ts';
+import { fileRequest } from './helpers/documentation.ts';
 
 const t = useTestApp({ env: { DATABASE_STATEMENT_TIMEOUT_MS: '1000' } });
 
@@ -131,5 +132,45 @@ describe('the connection pool exhausted', () => {
     } finally {
       await narrow.close();
     }
+  });
+});
+
+describe('a read whose access-log row cannot be written', () => {
+  it('answers 503 to every read waiting on that row, not the record; once the log is writable, reads answer and are logged', async () => {
+    const person = await createPerson(t.prisma, consulate.id);
+    const filed = await fileRequest(t.app, officer.headers, person.id);
+    const read = () => t.app.inject({ url: `/v1/documentation-requests/${filed.id}`, headers: officer.headers });
+    const logged = async () =>
+      (
+        await t.prisma.$queryRawUnsafe<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM access_log WHERE entity_id = $1::uuid AND action = 'documentation_request.read'`,
+          filed.id,
+        )
+      )[0]!.n;
+    expect(await logged()).toBe(0);
+
+    // Another session holds the access log: the reads find the request, but their rows wait.
+    const client = new pg.Client({ connectionString: t.db.url });
+    await client.connect();
+    let blocked;
+    try {
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE access_log IN ACCESS EXCLUSIVE MODE');
+      blocked = await Promise.all([read(), read(), read()]);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
+    for (const res of blocked) {
+      const body = expectDatabaseUnavailable(res);
+      expect(res.body).not.toContain(filed.reference);
+      expect(body).not.toHaveProperty('person');
+    }
+    expect(await logged()).toBe(0);
+
+    const after = await Promise.all([read(), read()]);
+    for (const res of after) expect(res.statusCode, res.body).toBe(200);
+    expect(after[0].json()).toMatchObject({ id: filed.id, reference: filed.reference });
+    expect(await logged()).toBe(2);
   });
 });

@@ -161,6 +161,10 @@ function bearerToken(header: string): string | undefined {
   return token && !token.includes(' ') ? token : undefined;
 }
 
+/** Verified tokens kept, and for how long at most. */
+const VERIFIED_TOKENS = 10_000;
+const VERIFIED_TOKEN_MS = 600_000;
+
 export default fp(
   async (app) => {
     // @fastify/jwt signs (app.jwt.sign); requests are verified by fast-jwt's
@@ -175,21 +179,35 @@ export default fp(
         expiresIn: app.config.accessTokenTtlSeconds,
       },
     });
-    // The signature and claims of a token, checked once: fast-jwt keeps the
-    // outcome (by the token's SHA-256) until the token expires — at most ten
-    // minutes — so an officer's next requests skip the HMAC and the parsing
+    // The signature and claims of a token, checked once: the outcome is kept
+    // (by the token itself) until the token expires, at most ten minutes, so
+    // an officer's next requests skip the HMAC and the parsing
     // (docs/decisions.md). Whether its session is still live is asked on
     // every request below, not cached here.
-    const verifyToken = createVerifier({
+    const verifyFresh = createVerifier({
       key: app.config.jwtSecret,
       algorithms: ['HS256'],
       checkTyp: TOKEN_TYPE,
       allowedIss: TOKEN_ISSUER,
       allowedAud: [STAFF_AUDIENCE, KIOSK_AUDIENCE],
       requiredClaims: ['iss', 'aud', 'sub', 'exp', 'kind'],
-      cache: 10_000,
-      cacheTTL: 600_000,
     });
+    const verified = new Map<string, { claims: unknown; until: number }>();
+    const verifyToken = (token: string): unknown => {
+      const now = Date.now();
+      const known = verified.get(token);
+      if (known) {
+        if (known.until > now) return known.claims;
+        verified.delete(token);
+      }
+      const claims = verifyFresh(token) as { exp: number; nbf?: number };
+      if (claims.nbf === undefined || claims.nbf * 1000 <= now) {
+        // The oldest entry gives way (Map keeps insertion order).
+        if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+        verified.set(token, { claims, until: Math.min(claims.exp * 1000, now + VERIFIED_TOKEN_MS) });
+      }
+      return claims;
+    };
     const verifiedClaims = (request: FastifyRequest): TokenClaims => {
       const header = request.headers.authorization;
       if (!header) throw new UnauthorizedError('Send an access token: Authorization: Bearer <token>.');

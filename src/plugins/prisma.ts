@@ -3,6 +3,7 @@ import { ChangeFeed } from '../db/changes.ts';
 import { createPool, createPrismaClient, withFaultsNamed, type PrismaClient } from '../db/client.ts';
 import { databaseIdentity, type DatabaseIdentity } from '../db/faults.ts';
 import { Sql } from '../db/sql.ts';
+import { AccessLogWriter } from '../modules/access-log/access-log.writer.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +17,8 @@ declare module 'fastify' {
     databases: { primary: DatabaseIdentity; statistics: DatabaseIdentity | undefined };
     /** Hand-written SQL of the hot paths, on the pool `prisma` uses. */
     sql: Sql;
+    /** Access-log rows of reads made outside a transaction, several requests' in one statement. */
+    accessLog: AccessLogWriter;
     /** What other replicas changed (sessions, accounts, kiosks, calendars), for the caches. */
     changes: ChangeFeed;
   }
@@ -65,7 +68,9 @@ export default fp(
     app.decorate('prisma', prisma);
     app.decorate('statsPrisma', statsPrisma);
     app.decorate('databases', { primary: databaseIdentity('primary', databaseUrl), statistics });
-    app.decorate('sql', new Sql(pool, preparedStatements));
+    const sql = new Sql(pool, preparedStatements);
+    app.decorate('sql', sql);
+    app.decorate('accessLog', new AccessLogWriter(sql));
     app.decorate('changes', changes);
     app.addHook('onClose', async () => {
       await changes.close();

@@ -45,38 +45,7 @@ export function accessActor(
   }
 }
 
-/**
- * The `INSERT … SELECT` a hand-written read adds as a CTE of its own
- * statement, so the read and its log row are one round trip: `$a` … are the
- * positions of the actor's four columns and the request id (see
- * `accessActor`), `rows` the CTE the read selects from, `person`/`entity`
- * its columns.
- */
-export function accessLogCte(opts: {
-  from: string;
-  person: string;
-  entityType: AccessEntityType;
-  entity: string;
-  action: string;
-  /** Position of the first of five parameters: actor type, id, role, consulate, request id. */
-  firstParam: number;
-}): string {
-  const p = (i: number) => `$${opts.firstParam + i}`;
-  return `INSERT INTO access_log (actor_type, actor_id, actor_role, consulate_id, person_id, entity_type, entity_id,
-      action, request_id)
-    SELECT ${p(0)}::text, ${p(1)}::uuid, ${p(2)}::text, ${p(3)}::uuid, ${opts.person}, '${opts.entityType}', ${opts.entity},
-      '${opts.action}', ${p(4)}::text
-    FROM ${opts.from}`;
-}
-
-/*
- * Read rows commit like every other row (synchronously): an answer that has
- * left is recorded durably, also across a database crash. Measured under the
- * bench's concurrent load, group commit hides the flush (docs/decisions.md
- * "Reads are logged, and committed like writes").
- */
-
-/** The five parameters of `accessLogCte`. */
+/** `[actor_type, actor_id, actor_role, consulate_id, request_id]` of a context. */
 export function accessParams(ctx: AuditContext): unknown[] {
   return [...accessActor(ctx.actor), ctx.requestId ?? null];
 }

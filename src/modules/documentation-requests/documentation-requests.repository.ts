@@ -6,7 +6,8 @@ import type { RequestContext } from '../../lib/access.ts';
 import type { TimelineTransition } from './documentation-requests.deadlines.ts';
 import type { DocumentationState } from './documentation-requests.states.ts';
 import type { AuditContext } from '../audit/audit.repository.ts';
-import { accessLogCte, accessParams } from '../access-log/access-log.repository.ts';
+import type { AccessEntry } from '../access-log/access-log.repository.ts';
+import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 
 export const requestSelect = {
   id: true,
@@ -168,58 +169,58 @@ const READ_COLUMNS = `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.t
               FROM documentation_request_events e WHERE e.request_id = r.id AND e.kind = 'transition'), '[]') AS transitions
   FROM documentation_requests r JOIN persons p ON p.id = r.person_id`;
 
-/**
- * The read and its access-log rows (one per request returned) in one
- * statement. Each request comes back as one JSON value rather than 31 columns:
- * node-postgres describes and parses every column of every execution, and
- * JSON.parse of one value is cheaper (instants arrive as ISO strings).
- */
-const readAndLog = (where: string, action: string, firstParam: number) =>
-  `WITH found AS (${READ_COLUMNS} WHERE ${where}), logged AS (${accessLogCte({
-    from: 'found',
-    person: 'found.person_id',
-    entityType: 'documentation_request',
-    entity: 'found.id',
-    action,
-    firstParam,
-  })})
-  SELECT row_to_json(found) AS r FROM found`;
+/** Each request comes back as one JSON value rather than 31 columns: node-postgres
+ * describes and parses every column of every execution, and JSON.parse of one
+ * value is cheaper (instants arrive as ISO strings). */
+const readSql = (where: string) =>
+  `WITH found AS (${READ_COLUMNS} WHERE ${where}) SELECT row_to_json(found) AS r FROM found`;
 
-const READ_ONE_SQL = readAndLog(
-  'r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)',
-  'documentation_request.read',
-  3,
-);
-const READ_MANY_SQL = readAndLog('r.id = ANY($1::uuid[])', 'documentation_request.list', 2);
+const READ_ONE_SQL = readSql('r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)');
+const READ_MANY_SQL = readSql('r.id = ANY($1::uuid[])');
 
 type ReadResult = { row: RequestRow; transitions: TimelineTransition[] };
 
+const readEntry = (r: ReadRow, action: string): AccessEntry => ({
+  personId: r.person_id,
+  entityType: 'documentation_request',
+  entityId: r.id,
+  action,
+});
+
 /**
  * A request with its person's names and its state transitions in one
- * statement (the hot read path), confined to `consulateId` unless null. The
- * same statement writes the read to the access log.
+ * statement (the hot read path), confined to `consulateId` unless null; it
+ * returns once the read's access-log row is committed.
  */
 export async function readRequest(
   sql: Sql,
+  accessLog: AccessLogWriter,
   ctx: AuditContext,
   id: string,
   consulateId: string | null,
 ): Promise<ReadResult | undefined> {
-  const found = await sql.one<{ r: ReadRow }>(READ_ONE_SQL, [id, consulateId, ...accessParams(ctx)]);
-  return found ? fromReadRow(found.r) : undefined;
+  const found = await sql.one<{ r: ReadRow }>(READ_ONE_SQL, [id, consulateId]);
+  if (!found) return undefined;
+  await accessLog.record(ctx, [readEntry(found.r, 'documentation_request.read')]);
+  return fromReadRow(found.r);
 }
 
 /**
- * Requests by id (one statement, which logs each as read by a list), as
+ * Requests by id (one statement; each logged as read by a list), as
  * `readRequest` reads them; callers keep their own order.
  */
 export async function readRequests(
   sql: Sql,
+  accessLog: AccessLogWriter,
   ctx: AuditContext,
   ids: readonly string[],
 ): Promise<Map<string, ReadResult>> {
   if (ids.length === 0) return new Map();
-  const rows = await sql.rows<{ r: ReadRow }>(READ_MANY_SQL, [ids, ...accessParams(ctx)]);
+  const rows = await sql.rows<{ r: ReadRow }>(READ_MANY_SQL, [ids]);
+  await accessLog.record(
+    ctx,
+    rows.map(({ r }) => readEntry(r, 'documentation_request.list')),
+  );
   return new Map(rows.map(({ r }) => [r.id, fromReadRow(r)]));
 }
 

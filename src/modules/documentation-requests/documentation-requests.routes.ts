@@ -18,7 +18,14 @@ import {
 import { DocumentationRequestsService } from './documentation-requests.service.ts';
 
 export const documentationRequestsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const service = new DocumentationRequestsService(app.prisma, app.config, app.clock, app.calendars, app.sql);
+  const service = new DocumentationRequestsService(
+    app.prisma,
+    app.config,
+    app.clock,
+    app.calendars,
+    app.sql,
+    app.accessLog,
+  );
   const security = [{ staffBearer: [] }];
   const tags = ['documentation-requests'];
   const read = { onRequest: [app.authenticate], preHandler: [app.authorize('documentation:read')] };

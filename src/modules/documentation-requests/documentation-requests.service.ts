@@ -19,6 +19,7 @@ import type pg from 'pg';
 import type { Sql } from '../../db/sql.ts';
 import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
 import { documentationWhere, zonesFor } from './documentation-requests.filters.ts';
+import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import {
   DETAILS_SCHEMAS,
   detailsProblems,
@@ -179,6 +180,7 @@ export class DocumentationRequestsService {
     private readonly clock: Clock,
     private readonly calendars: CalendarCache,
     private readonly sql: Sql,
+    private readonly accessLog: AccessLogWriter,
   ) {}
 
   /**
@@ -279,7 +281,7 @@ export class DocumentationRequestsService {
   /** One statement: the request, its person's names and its transitions, in the actor's scope. */
   async get(ctx: RequestContext, id: string): Promise<RequestJson> {
     assertCan(ctx.actor, 'documentation:read');
-    const found = await readRequest(this.sql, ctx, id, consulateScope(ctx.actor).consulateId ?? null);
+    const found = await readRequest(this.sql, this.accessLog, ctx, id, consulateScope(ctx.actor).consulateId ?? null);
     if (!found) throw new NotFoundError('Documentation request');
     const calendar = await this.calendars.get(found.row.consulateId);
     return toRequestJson(found.row, found.transitions, calendar, this.clock.now());
@@ -311,6 +313,7 @@ export class DocumentationRequestsService {
     });
     const found = await readRequests(
       this.sql,
+      this.accessLog,
       ctx,
       keys.slice(0, input.limit).map((k) => k.id),
     );
