@@ -10,7 +10,8 @@
  *
  * Flags: --seconds N (per run, default 5), --connections N (32), --rounds N (2),
  * --app-dir DIR (bench another checkout's `npm start`, e.g. the previous release),
- * --pgbouncer (app and floor reach PostgreSQL through PgBouncer in transaction mode).
+ * --pgbouncer (app and floor reach PostgreSQL through PgBouncer in transaction mode),
+ * --only A,B (the scenarios whose label contains A or B), --profile DIR (CPU profiles).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -478,8 +479,10 @@ export async function benchApi(options: ApiBenchOptions): Promise<void> {
       { method: 'GET', path: `/v1/persons?q=hern&limit=20`, headers: bearer(officer.token) },
       { method: 'GET', path: `/v1/stats/consulates/${main.id}`, headers: bearer(supToken) },
     ];
-    if (options.only)
-      scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.label.includes(options.only!)));
+    if (options.only) {
+      const wanted = options.only.split(',');
+      scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => wanted.some((w) => s.label.includes(w))));
+    }
     let peakRss = rssMb(appPid);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(appPid))), 100);
     const idleRss = rssMb(appPid);
