@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './helpers/assertions.ts';
-import { testClock, useTestApp } from './helpers/build-test-app.ts';
+import { buildTestApp, testClock, useTestApp } from './helpers/build-test-app.ts';
 import { fileRequest, move } from './helpers/documentation.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
 import { createConsulate } from './factories/consulates.ts';
@@ -180,5 +180,47 @@ describe('holidays', () => {
     ]);
     expect(ok.json().map((h: { date: string }) => h.date)).toEqual(['2026-11-11', '2026-12-25']);
     await putHolidays(admin, la.id, [{ date: '2026-11-11', name: 'Veterans Day' }]);
+  });
+});
+
+describe('a request moved on another replica', () => {
+  it('is read with its new timeline: the pause and its end count at once, by id and in lists', async () => {
+    const other = await buildTestApp({ database: t.db, clock });
+    try {
+      clock.set('2026-10-29T10:00:00-07:00');
+      const request = await fileRequest(t.app, officer.headers, (await createPerson(t.prisma, la.id)).id);
+      const listed = async () =>
+        (
+          await t.app.inject({
+            url: `/v1/documentation-requests?consulateId=${la.id}&limit=100`,
+            headers: officer.headers,
+          })
+        )
+          .json()
+          .data.find((r: { id: string }) => r.id === request.id);
+      // This replica has read the request (and listed it) before the moves.
+      expect((await read(request.id)).deadline).toMatchObject({ clockPaused: false, pausedBusinessDays: 0 });
+      expect((await listed()).deadline).toMatchObject({ clockPaused: false, pausedBusinessDays: 0 });
+
+      clock.set('2026-11-02T09:00:00-08:00');
+      expect((await move(other.app, officer.headers, request.id, 'under_review')).statusCode).toBe(200);
+      clock.set('2026-11-03T11:00:00-08:00');
+      expect((await move(other.app, officer.headers, request.id, 'needs_information', 'Missing')).statusCode).toBe(200);
+      clock.set('2026-11-06T12:00:00-08:00');
+      const paused = { state: 'needs_information', deadline: { clockPaused: true, pausedBusinessDays: 3 } };
+      expect(await read(request.id)).toMatchObject(paused);
+      expect(await listed()).toMatchObject(paused);
+
+      clock.set('2026-11-09T10:00:00-08:00');
+      expect((await move(other.app, officer.headers, request.id, 'under_review')).statusCode).toBe(200);
+      const resumed = {
+        state: 'under_review',
+        deadline: { clockPaused: false, pausedBusinessDays: 4, dueDate: '2026-11-19' },
+      };
+      expect(await read(request.id)).toMatchObject(resumed);
+      expect(await listed()).toMatchObject(resumed);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -156,29 +156,70 @@ interface ReadRow {
   second_surname: string | null;
   date_of_birth: string;
   outside_jurisdiction: boolean;
-  /** `[[from, to, at], …]` in time order. */
-  transitions: [DocumentationState | null, DocumentationState | null, string][];
+  /** `[[from, to, at], …]` in time order; null when the caller knows them at this version. */
+  transitions: [DocumentationState | null, DocumentationState | null, string][] | null;
 }
 
-const READ_COLUMNS = `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.type::text AS type, r.details, r.state::text AS state,
-    r.potential_duplicate, r.fee_pending, r.emergency, r.fee_cents, r.paid_cents, r.assigned_to_id, r.submitted_at,
-    r.resolved_at, r.issued_at, r.cancelled_at, r.turnaround_days, r.turnaround_business_days, r.due_at,
-    r.deadline_days, r.info_deadline_days, r.version, r.created_at, r.updated_at,
+/**
+ * The request's columns, its person's names and, unless `known` (an SQL
+ * expression) equals the request's version, its transitions — else null: the
+ * caller has them from a read at that version. Every transition bumps the
+ * version in the same transaction (a filing and an import write version 1
+ * with their first events), so a version the caller knows vouches for the
+ * transitions it read with it, on every replica.
+ */
+const readColumns = (known: string) => `SELECT r.id, r.reference, r.consulate_id, r.person_id, r.type::text AS type,
+    r.details, r.state::text AS state, r.potential_duplicate, r.fee_pending, r.emergency, r.fee_cents, r.paid_cents,
+    r.assigned_to_id, r.submitted_at, r.resolved_at, r.issued_at, r.cancelled_at, r.turnaround_days,
+    r.turnaround_business_days, r.due_at, r.deadline_days, r.info_deadline_days, r.version, r.created_at, r.updated_at,
     p.given_names, p.first_surname, p.second_surname, p.date_of_birth, p.outside_jurisdiction,
-    COALESCE((SELECT json_agg(json_build_array(e.from_state, e.to_state, e.at) ORDER BY e.at, e.seq)
-              FROM documentation_request_events e WHERE e.request_id = r.id AND e.kind = 'transition'), '[]') AS transitions
-  FROM documentation_requests r JOIN persons p ON p.id = r.person_id`;
+    CASE WHEN r.version = ${known} THEN NULL ELSE
+      COALESCE((SELECT json_agg(json_build_array(e.from_state, e.to_state, e.at) ORDER BY e.at, e.seq)
+                FROM documentation_request_events e WHERE e.request_id = r.id AND e.kind = 'transition'), '[]')
+    END AS transitions`;
 
-/** Each request comes back as one JSON value rather than 31 columns: node-postgres
- * describes and parses every column of every execution, and JSON.parse of one
- * value is cheaper (instants arrive as ISO strings). */
-const readSql = (where: string) =>
-  `WITH found AS (${READ_COLUMNS} WHERE ${where}) SELECT row_to_json(found) AS r FROM found`;
+/**
+ * Each request comes back as one JSON value rather than 31 columns:
+ * node-postgres describes and parses every column of every execution, and
+ * JSON.parse of one value is cheaper (instants arrive as ISO strings).
+ */
+const READ_ONE_SQL = `WITH found AS (${readColumns('$3::int')}
+    FROM documentation_requests r JOIN persons p ON p.id = r.person_id
+    WHERE r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid))
+  SELECT row_to_json(found) AS r FROM found`;
+const READ_MANY_SQL = `WITH found AS (${readColumns('k.known')}
+    FROM unnest($1::uuid[], $2::int[]) AS k(id, known)
+    JOIN documentation_requests r ON r.id = k.id JOIN persons p ON p.id = r.person_id)
+  SELECT row_to_json(found) AS r FROM found`;
 
-const READ_ONE_SQL = readSql('r.id = $1 AND ($2::uuid IS NULL OR r.consulate_id = $2::uuid)');
-const READ_MANY_SQL = readSql('r.id = ANY($1::uuid[])');
+type ReadResult = { row: RequestRow; transitions: readonly TimelineTransition[] };
 
-type ReadResult = { row: RequestRow; transitions: TimelineTransition[] };
+interface Known {
+  version: number;
+  transitions: readonly TimelineTransition[];
+}
+
+/**
+ * The transitions of requests read lately, with the version they were read
+ * at (at most `max` requests; the oldest gives way). A read sends the version
+ * it knows and gets the transitions back only if the request has changed
+ * since, which spares the database the timeline's subquery on most reads.
+ */
+export class KnownTransitions {
+  private readonly known = new Map<string, Known>();
+
+  constructor(private readonly max = 20_000) {}
+
+  get(id: string): Known | undefined {
+    return this.known.get(id);
+  }
+
+  set(id: string, entry: Known): void {
+    this.known.delete(id);
+    if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
+    this.known.set(id, entry);
+  }
+}
 
 const readEntry = (r: ReadRow, action: string): AccessEntry => ({
   personId: r.person_id,
@@ -186,6 +227,18 @@ const readEntry = (r: ReadRow, action: string): AccessEntry => ({
   entityId: r.id,
   action,
 });
+
+/** The row as read, with the transitions it came with or, when null, those known at its version. */
+function resolveRead(r: ReadRow, knownBefore: Known | undefined, known: KnownTransitions): ReadResult {
+  let transitions: readonly TimelineTransition[];
+  if (r.transitions === null) {
+    transitions = knownBefore!.transitions;
+  } else {
+    transitions = r.transitions.map(([fromState, toState, at]) => ({ fromState, toState, at: new Date(at) }));
+    known.set(r.id, { version: r.version, transitions });
+  }
+  return { row: fromReadRow(r), transitions };
+}
 
 /**
  * A request with its person's names and its state transitions in one
@@ -195,14 +248,16 @@ const readEntry = (r: ReadRow, action: string): AccessEntry => ({
 export async function readRequest(
   sql: Sql,
   accessLog: AccessLogWriter,
+  known: KnownTransitions,
   ctx: AuditContext,
   id: string,
   consulateId: string | null,
 ): Promise<ReadResult | undefined> {
-  const found = await sql.one<{ r: ReadRow }>(READ_ONE_SQL, [id, consulateId]);
+  const knownBefore = known.get(id);
+  const found = await sql.one<{ r: ReadRow }>(READ_ONE_SQL, [id, consulateId, knownBefore?.version ?? null]);
   if (!found) return undefined;
   await accessLog.record(ctx, [readEntry(found.r, 'documentation_request.read')]);
-  return fromReadRow(found.r);
+  return resolveRead(found.r, knownBefore, known);
 }
 
 /**
@@ -212,60 +267,60 @@ export async function readRequest(
 export async function readRequests(
   sql: Sql,
   accessLog: AccessLogWriter,
+  known: KnownTransitions,
   ctx: AuditContext,
   ids: readonly string[],
 ): Promise<Map<string, ReadResult>> {
   if (ids.length === 0) return new Map();
-  const rows = await sql.rows<{ r: ReadRow }>(READ_MANY_SQL, [ids]);
+  const knownBefore = ids.map((id) => known.get(id));
+  const rows = await sql.rows<{ r: ReadRow }>(READ_MANY_SQL, [ids, knownBefore.map((k) => k?.version ?? null)]);
   await accessLog.record(
     ctx,
     rows.map(({ r }) => readEntry(r, 'documentation_request.list')),
   );
-  return new Map(rows.map(({ r }) => [r.id, fromReadRow(r)]));
+  const before = new Map(ids.map((id, i) => [id, knownBefore[i]]));
+  return new Map(rows.map(({ r }) => [r.id, resolveRead(r, before.get(r.id), known)]));
 }
 
 /** An instant as a column (Date) or inside a JSON row (ISO string). */
 const instant = (v: Date | string): Date => (typeof v === 'string' ? new Date(v) : v);
 const maybeInstant = (v: Date | string | null): Date | null => (v === null ? null : instant(v));
 
-function fromReadRow(r: ReadRow): ReadResult {
+function fromReadRow(r: ReadRow): RequestRow {
   return {
-    row: {
-      id: r.id,
-      reference: r.reference,
-      consulateId: r.consulate_id,
-      personId: r.person_id,
-      type: r.type,
-      details: r.details,
-      state: r.state,
-      potentialDuplicate: r.potential_duplicate,
-      feePending: r.fee_pending,
-      emergency: r.emergency,
-      feeCents: r.fee_cents,
-      paidCents: r.paid_cents,
-      assignedToId: r.assigned_to_id,
-      submittedAt: instant(r.submitted_at),
-      resolvedAt: maybeInstant(r.resolved_at),
-      issuedAt: maybeInstant(r.issued_at),
-      cancelledAt: maybeInstant(r.cancelled_at),
-      turnaroundDays: r.turnaround_days,
-      turnaroundBusinessDays: r.turnaround_business_days,
-      dueAt: maybeInstant(r.due_at),
-      deadlineDays: r.deadline_days,
-      infoDeadlineDays: r.info_deadline_days,
-      version: r.version,
-      createdAt: instant(r.created_at),
-      updatedAt: instant(r.updated_at),
-      person: {
-        id: r.person_id,
-        givenNames: r.given_names,
-        firstSurname: r.first_surname,
-        secondSurname: r.second_surname,
-        dateOfBirth: dateValue(r.date_of_birth),
-        outsideJurisdiction: r.outside_jurisdiction,
-      },
+    id: r.id,
+    reference: r.reference,
+    consulateId: r.consulate_id,
+    personId: r.person_id,
+    type: r.type,
+    details: r.details,
+    state: r.state,
+    potentialDuplicate: r.potential_duplicate,
+    feePending: r.fee_pending,
+    emergency: r.emergency,
+    feeCents: r.fee_cents,
+    paidCents: r.paid_cents,
+    assignedToId: r.assigned_to_id,
+    submittedAt: instant(r.submitted_at),
+    resolvedAt: maybeInstant(r.resolved_at),
+    issuedAt: maybeInstant(r.issued_at),
+    cancelledAt: maybeInstant(r.cancelled_at),
+    turnaroundDays: r.turnaround_days,
+    turnaroundBusinessDays: r.turnaround_business_days,
+    dueAt: maybeInstant(r.due_at),
+    deadlineDays: r.deadline_days,
+    infoDeadlineDays: r.info_deadline_days,
+    version: r.version,
+    createdAt: instant(r.created_at),
+    updatedAt: instant(r.updated_at),
+    person: {
+      id: r.person_id,
+      givenNames: r.given_names,
+      firstSurname: r.first_surname,
+      secondSurname: r.second_surname,
+      dateOfBirth: dateValue(r.date_of_birth),
+      outsideJurisdiction: r.outside_jurisdiction,
     },
-    transitions: r.transitions.map(([fromState, toState, at]) => ({ fromState, toState, at: new Date(at) })),
   };
 }
 
@@ -346,5 +401,5 @@ export async function fileRequest(sql: Sql, f: Filing, client?: Queryable): Prom
     ],
     client,
   );
-  return r ? fromReadRow({ ...r, transitions: [] }).row : undefined;
+  return r ? fromReadRow({ ...r, transitions: [] }) : undefined;
 }

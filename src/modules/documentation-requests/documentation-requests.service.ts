@@ -34,6 +34,7 @@ import {
   fileRequest,
   findFilingPerson,
   PERSON_CHANGED,
+  KnownTransitions,
   readRequest,
   readRequests,
   timelineOf,
@@ -183,6 +184,9 @@ export class DocumentationRequestsService {
     private readonly accessLog: AccessLogWriter,
   ) {}
 
+  /** Transitions of requests read lately, by the version they were read at (see readRequest). */
+  private readonly knownTransitions = new KnownTransitions();
+
   /**
    * Files a request with hand-written SQL (the busiest write) in two round
    * trips: the person, whose date of birth the details are checked against,
@@ -281,7 +285,14 @@ export class DocumentationRequestsService {
   /** One statement: the request, its person's names and its transitions, in the actor's scope. */
   async get(ctx: RequestContext, id: string): Promise<RequestJson> {
     assertCan(ctx.actor, 'documentation:read');
-    const found = await readRequest(this.sql, this.accessLog, ctx, id, consulateScope(ctx.actor).consulateId ?? null);
+    const found = await readRequest(
+      this.sql,
+      this.accessLog,
+      this.knownTransitions,
+      ctx,
+      id,
+      consulateScope(ctx.actor).consulateId ?? null,
+    );
     if (!found) throw new NotFoundError('Documentation request');
     const calendar = await this.calendars.get(found.row.consulateId);
     return toRequestJson(found.row, found.transitions, calendar, this.clock.now());
@@ -314,6 +325,7 @@ export class DocumentationRequestsService {
     const found = await readRequests(
       this.sql,
       this.accessLog,
+      this.knownTransitions,
       ctx,
       keys.slice(0, input.limit).map((k) => k.id),
     );
