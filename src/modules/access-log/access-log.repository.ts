@@ -58,10 +58,9 @@ const insertSql = () => `INSERT INTO access_log (actor_type, actor_id, actor_rol
 const INSERT_SQL = insertSql();
 
 /**
- * Records reads that Prisma made, in one statement (one row per record). Call
- * it before the answer leaves: with the read's transaction when it has one
- * (then it commits with the transaction), otherwise with the client, as a
- * statement of its own.
+ * Records reads made in a transaction, in one statement of that transaction
+ * (one row per record), so they commit with it. Reads outside a transaction
+ * go to `AccessLogWriter`, which writes several requests' rows together.
  */
 export async function logAccess(db: Db, ctx: AuditContext, entries: readonly AccessEntry[]): Promise<void> {
   if (entries.length === 0) return;

@@ -11,7 +11,6 @@ import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError 
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { logAccess } from '../access-log/access-log.repository.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/webhooks.events.ts';
 import { assertAssignee } from '../staff/staff.repository.ts';
 import type { CalendarCache } from '../consulates/holidays.repository.ts';
@@ -345,7 +344,7 @@ export class DocumentationRequestsService {
     assertCan(ctx.actor, 'documentation:read');
     const request = await this.visible(this.prisma, ctx, id);
     const events = await timelineOf(this.prisma, id);
-    await logAccess(this.prisma, ctx, [
+    await this.accessLog.record(ctx, [
       {
         personId: request.personId,
         entityType: 'documentation_request',

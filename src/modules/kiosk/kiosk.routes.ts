@@ -25,7 +25,7 @@ import { languageOf } from './status-texts.ts';
 export const kioskRoutes: FastifyPluginAsyncZod = async (app) => {
   const kiosks = new KiosksService(app.prisma, app.jwt, app.config, app.clock);
   const queue = new QueueService(app.prisma, app.clock, app.calendars, app.sql);
-  const status = new StatusLookupService(app.prisma, app.clock, app.calendars);
+  const status = new StatusLookupService(app.prisma, app.clock, app.calendars, app.accessLog);
   const checkIns = new CheckInService(app.prisma, app.clock);
   const security = [{ kioskBearer: [] }];
   const tags = ['kiosk'];

@@ -7,7 +7,7 @@ import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import { transitionsOf } from '../documentation-requests/documentation-requests.repository.ts';
 import { computeDeadline } from '../documentation-requests/documentation-requests.deadlines.ts';
 import { UNRESOLVED_STATES } from '../documentation-requests/documentation-requests.states.ts';
-import { logAccess } from '../access-log/access-log.repository.ts';
+import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { statusText, TYPE_NAMES, type Language } from './status-texts.ts';
 
 const MAX_FAILURES = 5;
@@ -26,6 +26,7 @@ export class StatusLookupService {
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
     private readonly calendars: CalendarCache,
+    private readonly accessLog: AccessLogWriter,
   ) {}
 
   async lookup(ctx: RequestContext<KioskActor>, reference: string, dateOfBirth: string, language: Language) {
@@ -57,7 +58,7 @@ export class StatusLookupService {
     }
 
     // The answer reveals the person's request: it is a read of their record.
-    await logAccess(this.prisma, ctx, [
+    await this.accessLog.record(ctx, [
       {
         personId: request.personId,
         entityType: 'documentation_request',

@@ -15,7 +15,7 @@ import { PersonsService } from './persons.service.ts';
 import { purposeQuery } from '../access-log/access-log.schemas.ts';
 
 export const personsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const service = new PersonsService(app.prisma);
+  const service = new PersonsService(app.prisma, app.accessLog);
   const security = [{ staffBearer: [] }];
   const tags = ['persons'];
 

@@ -9,7 +9,8 @@ import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError 
 import { afterCreatedDesc, decodeCursor, toPage } from '../../lib/pagination.ts';
 import { foldText, nameSearchKey } from '../../lib/text.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { logAccess, type AccessPurpose } from '../access-log/access-log.repository.ts';
+import type { AccessPurpose } from '../access-log/access-log.repository.ts';
+import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { findPerson, insertPerson, listPersons, updatePersonAtVersion, type PersonRow } from './persons.repository.ts';
 import {
   curpMatchesBirthDate,
@@ -80,7 +81,10 @@ function columns(input: UpdateInput): Prisma.PersonUncheckedUpdateManyInput {
 }
 
 export class PersonsService {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly accessLog: AccessLogWriter,
+  ) {}
 
   async create(ctx: RequestContext, input: CreateInput): Promise<Answer<PersonJson>> {
     assertCan(ctx.actor, 'persons:write');
@@ -109,7 +113,7 @@ export class PersonsService {
   async get(ctx: RequestContext, id: string): Promise<PersonJson> {
     assertCan(ctx.actor, 'persons:read');
     const row = await this.visible(ctx, id);
-    await logAccess(this.prisma, ctx, [{ personId: id, entityType: 'person', entityId: id, action: 'person.read' }]);
+    await this.accessLog.record(ctx, [{ personId: id, entityType: 'person', entityId: id, action: 'person.read' }]);
     return toPersonJson(row);
   }
 
@@ -134,8 +138,7 @@ export class PersonsService {
       ],
     };
     const rows = await listPersons(this.prisma, where, input.limit + 1);
-    await logAccess(
-      this.prisma,
+    await this.accessLog.record(
       ctx,
       rows
         .slice(0, input.limit)
