@@ -5,6 +5,11 @@ import { fileRequest, move } from './helpers/documentation.ts';
 import { loginAs, type LoggedIn } from './helpers/login-as.ts';
 import { createConsulate } from './factories/consulates.ts';
 import { createPerson } from './factories/persons.ts';
+import {
+  computeDeadline,
+  RecentDeadlines,
+  type DeadlineInput,
+} from '../src/modules/documentation-requests/documentation-requests.deadlines.ts';
 
 // The app's clock stands where each test puts it: Thursday 29 October 2026,
 // Los Angeles, three days before daylight saving time ends (1 November).
@@ -221,6 +226,74 @@ describe('a request moved on another replica', () => {
       expect(await listed()).toMatchObject(resumed);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('deadlines reused across reads', () => {
+  it('equal the deadline computed afresh, for requests read again and again as days pass, holidays change and requests move', () => {
+    let s = 20_261_202;
+    const next = () => {
+      s = (s * 1_664_525 + 1_013_904_223) >>> 0;
+      return s / 2 ** 32;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const calendars = [
+      { timeZone: 'America/Los_Angeles', holidays: new Set(['2026-11-11', '2026-11-26']) },
+      { timeZone: 'America/Los_Angeles', holidays: new Set(['2026-11-11', '2026-11-26', '2026-11-27']) },
+      { timeZone: 'America/Chicago', holidays: new Set<string>() },
+    ];
+    const submitted = new Date('2026-10-29T17:00:00Z');
+    const timelines: DeadlineInput[] = [
+      {
+        state: 'submitted',
+        submittedAt: submitted,
+        resolvedAt: null,
+        deadlineDays: 10,
+        infoDeadlineDays: 3,
+        transitions: [],
+      },
+      {
+        state: 'needs_information',
+        submittedAt: submitted,
+        resolvedAt: null,
+        deadlineDays: 10,
+        infoDeadlineDays: 3,
+        transitions: [
+          { fromState: 'under_review', toState: 'needs_information', at: new Date('2026-11-03T19:00:00Z') },
+        ],
+      },
+      {
+        state: 'under_review',
+        submittedAt: submitted,
+        resolvedAt: null,
+        deadlineDays: 10,
+        infoDeadlineDays: 3,
+        transitions: [
+          { fromState: 'under_review', toState: 'needs_information', at: new Date('2026-11-03T19:00:00Z') },
+          { fromState: 'needs_information', toState: 'under_review', at: new Date('2026-11-09T18:00:00Z') },
+        ],
+      },
+      {
+        state: 'approved',
+        submittedAt: submitted,
+        resolvedAt: new Date('2026-11-12T20:00:00Z'),
+        deadlineDays: 10,
+        infoDeadlineDays: 3,
+        transitions: [],
+      },
+    ];
+    const recent = new RecentDeadlines(3);
+    let now = new Date('2026-10-29T18:00:00Z').getTime();
+    for (let i = 0; i < 3_000; i++) {
+      // Mostly minutes apart (the same local day), sometimes across midnight or a due instant.
+      now += next() < 0.9 ? Math.floor(next() * 40 * 60_000) : Math.floor(next() * 3 * 86_400_000);
+      const id = pick(['a', 'b', 'c', 'd']);
+      // A copy: equal inputs, not the same objects.
+      const input = structuredClone(pick(timelines));
+      const calendar = pick(calendars);
+      const at = new Date(now);
+      expect(recent.compute(id, input, calendar, at), `read ${i}`).toEqual(computeDeadline(input, calendar, at));
     }
   });
 });

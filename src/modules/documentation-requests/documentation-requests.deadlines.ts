@@ -97,3 +97,64 @@ export function computeDeadline(
     storedDueAt: clockPaused ? null : dueAt,
   };
 }
+
+type Computed = Deadline & { storedDueAt: Date | null };
+
+interface Remembered {
+  input: DeadlineInput;
+  calendar: BusinessCalendar;
+  today: string;
+  dueAtMs: number;
+  unresolved: boolean;
+  deadline: Computed;
+}
+
+const sameTransitions = (a: readonly TimelineTransition[], b: readonly TimelineTransition[]) =>
+  a === b ||
+  (a.length === b.length &&
+    a.every(
+      (t, i) => t.fromState === b[i]!.fromState && t.toState === b[i]!.toState && t.at.getTime() === b[i]!.at.getTime(),
+    ));
+
+const sameInput = (a: DeadlineInput, b: DeadlineInput) =>
+  a.state === b.state &&
+  a.submittedAt.getTime() === b.submittedAt.getTime() &&
+  (a.resolvedAt?.getTime() ?? null) === (b.resolvedAt?.getTime() ?? null) &&
+  a.deadlineDays === b.deadlineDays &&
+  a.infoDeadlineDays === b.infoDeadlineDays &&
+  sameTransitions(a.transitions, b.transitions);
+
+/**
+ * The deadlines of requests read lately (at most `max`; the oldest gives
+ * way). A deadline depends on the request's timeline, the calendar and the
+ * local day — and, for `overdue`, on the instant: an answer is reused only
+ * for the same inputs, the same calendar (a holiday change makes a new one)
+ * and the same local day, with `overdue` computed afresh. Reads of a busy
+ * request, and list pages read again, skip the business-day arithmetic.
+ */
+export class RecentDeadlines {
+  private readonly known = new Map<string, Remembered>();
+
+  constructor(private readonly max = 20_000) {}
+
+  compute(id: string, input: DeadlineInput, calendar: BusinessCalendar, now: Date): Computed {
+    const today = localDate(now, calendar.timeZone);
+    const hit = this.known.get(id);
+    if (hit && hit.calendar === calendar && hit.today === today && sameInput(hit.input, input)) {
+      const overdue = hit.unresolved && !hit.deadline.clockPaused && now.getTime() > hit.dueAtMs;
+      return overdue === hit.deadline.overdue ? hit.deadline : { ...hit.deadline, overdue };
+    }
+    const deadline = computeDeadline(input, calendar, now);
+    this.known.delete(id);
+    if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
+    this.known.set(id, {
+      input,
+      calendar,
+      today,
+      dueAtMs: Date.parse(deadline.dueAt),
+      unresolved: UNRESOLVED_STATES.includes(input.state),
+      deadline,
+    });
+    return deadline;
+  }
+}

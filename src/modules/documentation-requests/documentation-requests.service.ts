@@ -16,7 +16,7 @@ import { assertAssignee } from '../staff/staff.repository.ts';
 import type { CalendarCache } from '../consulates/holidays.repository.ts';
 import type pg from 'pg';
 import type { Sql } from '../../db/sql.ts';
-import { computeDeadline, type TimelineTransition } from './documentation-requests.deadlines.ts';
+import { computeDeadline, RecentDeadlines, type TimelineTransition } from './documentation-requests.deadlines.ts';
 import { documentationWhere, zonesFor } from './documentation-requests.filters.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import {
@@ -66,24 +66,23 @@ function flagsOf(row: Pick<RequestRow, 'potentialDuplicate' | 'feePending' | 'em
   return flags;
 }
 
+/** The answer for a request; `recent` reuses deadlines computed for the same inputs today. */
 export function toRequestJson(
   row: RequestRow,
   transitions: readonly TimelineTransition[],
   calendar: BusinessCalendar,
   now: Date,
+  recent?: RecentDeadlines,
 ) {
-  const deadline = computeDeadline(
-    {
-      state: row.state,
-      submittedAt: row.submittedAt,
-      resolvedAt: row.resolvedAt,
-      deadlineDays: row.deadlineDays,
-      infoDeadlineDays: row.infoDeadlineDays,
-      transitions,
-    },
-    calendar,
-    now,
-  );
+  const input = {
+    state: row.state,
+    submittedAt: row.submittedAt,
+    resolvedAt: row.resolvedAt,
+    deadlineDays: row.deadlineDays,
+    infoDeadlineDays: row.infoDeadlineDays,
+    transitions,
+  };
+  const deadline = recent ? recent.compute(row.id, input, calendar, now) : computeDeadline(input, calendar, now);
   const { storedDueAt: _stored, ...shown } = deadline;
   return {
     id: row.id,
@@ -185,6 +184,8 @@ export class DocumentationRequestsService {
 
   /** Transitions of requests read lately, by the version they were read at (see readRequest). */
   private readonly knownTransitions = new KnownTransitions();
+  /** Deadlines of requests read lately, reused for the same inputs, calendar and day. */
+  private readonly recentDeadlines = new RecentDeadlines();
 
   /**
    * Files a request with hand-written SQL (the busiest write) in two round
@@ -294,7 +295,7 @@ export class DocumentationRequestsService {
     );
     if (!found) throw new NotFoundError('Documentation request');
     const calendar = await this.calendars.get(found.row.consulateId);
-    return toRequestJson(found.row, found.transitions, calendar, this.clock.now());
+    return toRequestJson(found.row, found.transitions, calendar, this.clock.now(), this.recentDeadlines);
   }
 
   async list(ctx: RequestContext, input: ListInput) {
@@ -335,7 +336,7 @@ export class DocumentationRequestsService {
       (k) => [k.createdAt.toISOString(), k.id],
       (k) => {
         const { row, transitions } = found.get(k.id)!;
-        return toRequestJson(row, transitions, calendars.get(row.consulateId)!, now);
+        return toRequestJson(row, transitions, calendars.get(row.consulateId)!, now, this.recentDeadlines);
       },
     );
   }
