@@ -135,7 +135,7 @@ const sameInput = (a: DeadlineInput, b: DeadlineInput) =>
 export class RecentDeadlines {
   private readonly known = new Map<string, Remembered>();
 
-  constructor(private readonly max = 20_000) {}
+  constructor(private readonly max = 5_000) {}
 
   compute(id: string, input: DeadlineInput, calendar: BusinessCalendar, now: Date): Computed {
     const today = localDate(now, calendar.timeZone);

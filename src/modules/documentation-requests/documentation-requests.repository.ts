@@ -208,7 +208,7 @@ interface Known {
 export class KnownTransitions {
   private readonly known = new Map<string, Known>();
 
-  constructor(private readonly max = 20_000) {}
+  constructor(private readonly max = 5_000) {}
 
   get(id: string): Known | undefined {
     return this.known.get(id);
