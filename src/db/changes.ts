@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { BoundedMap } from '../lib/bounded-map.ts';
 
 /** The channel the database's triggers notify (see the `change_notifications` migration). */
 export const CHANGES_CHANNEL = 'ccm_changes';
@@ -186,12 +187,13 @@ export class ChangeFeed {
  * arrived during the read.
  */
 export class FeedCache<V> {
-  private readonly entries = new Map<string, { value: V; expires: number }>();
+  private readonly entries: BoundedMap<string, { value: V; expires: number }>;
 
   constructor(
     private readonly feed: ChangeFeed,
     private readonly options: { maxEntries: number; ttlMs: number },
   ) {
+    this.entries = new BoundedMap(options.maxEntries);
     feed.onReset(() => this.entries.clear());
   }
 
@@ -213,11 +215,6 @@ export class FeedCache<V> {
     const epoch = this.feed.epoch;
     const value = await read();
     if (value !== undefined && this.feed.reliable && this.feed.epoch === epoch) {
-      if (this.entries.size >= this.options.maxEntries) {
-        // Oldest first: Map iteration follows insertion order.
-        const oldest = this.entries.keys().next();
-        if (!oldest.done) this.entries.delete(oldest.value);
-      }
       this.entries.set(key, { value, expires: Date.now() + this.options.ttlMs });
     }
     return value;

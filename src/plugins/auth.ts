@@ -3,6 +3,7 @@ import { createVerifier } from 'fast-jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { FeedCache } from '../db/changes.ts';
+import { BoundedMap } from '../lib/bounded-map.ts';
 import {
   assertCan,
   type Actor,
@@ -192,7 +193,7 @@ export default fp(
       allowedAud: [STAFF_AUDIENCE, KIOSK_AUDIENCE],
       requiredClaims: ['iss', 'aud', 'sub', 'exp', 'kind'],
     });
-    const verified = new Map<string, { claims: unknown; until: number }>();
+    const verified = new BoundedMap<string, { claims: unknown; until: number }>(VERIFIED_TOKENS);
     const verifyToken = (token: string): unknown => {
       const now = Date.now();
       const known = verified.get(token);
@@ -202,8 +203,6 @@ export default fp(
       }
       const claims = verifyFresh(token) as { exp: number; nbf?: number };
       if (claims.nbf === undefined || claims.nbf * 1000 <= now) {
-        // The oldest entry gives way (Map keeps insertion order).
-        if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
         verified.set(token, { claims, until: Math.min(claims.exp * 1000, now + VERIFIED_TOKEN_MS) });
       }
       return claims;

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../../lib/bounded-map.ts';
 import {
   addBusinessDays,
   businessDaysBetween,
@@ -133,9 +134,11 @@ const sameInput = (a: DeadlineInput, b: DeadlineInput) =>
  * request, and list pages read again, skip the business-day arithmetic.
  */
 export class RecentDeadlines {
-  private readonly known = new Map<string, Remembered>();
+  private readonly known: BoundedMap<string, Remembered>;
 
-  constructor(private readonly max = 5_000) {}
+  constructor(max = 5_000) {
+    this.known = new BoundedMap(max);
+  }
 
   compute(id: string, input: DeadlineInput, calendar: BusinessCalendar, now: Date): Computed {
     const today = localDate(now, calendar.timeZone);
@@ -145,8 +148,6 @@ export class RecentDeadlines {
       return overdue === hit.deadline.overdue ? hit.deadline : { ...hit.deadline, overdue };
     }
     const deadline = computeDeadline(input, calendar, now);
-    this.known.delete(id);
-    if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
     this.known.set(id, {
       input,
       calendar,

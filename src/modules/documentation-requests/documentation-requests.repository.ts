@@ -8,6 +8,7 @@ import type { DocumentationState } from './documentation-requests.states.ts';
 import type { AuditContext } from '../audit/audit.repository.ts';
 import type { AccessEntry } from '../access-log/access-log.repository.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
+import { BoundedMap } from '../../lib/bounded-map.ts';
 
 export const requestSelect = {
   id: true,
@@ -205,19 +206,9 @@ interface Known {
  * it knows and gets the transitions back only if the request has changed
  * since, which spares the database the timeline's subquery on most reads.
  */
-export class KnownTransitions {
-  private readonly known = new Map<string, Known>();
-
-  constructor(private readonly max = 5_000) {}
-
-  get(id: string): Known | undefined {
-    return this.known.get(id);
-  }
-
-  set(id: string, entry: Known): void {
-    this.known.delete(id);
-    if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
-    this.known.set(id, entry);
+export class KnownTransitions extends BoundedMap<string, Known> {
+  constructor(max = 5_000) {
+    super(max);
   }
 }
 
@@ -272,13 +263,13 @@ export async function readRequests(
   ids: readonly string[],
 ): Promise<Map<string, ReadResult>> {
   if (ids.length === 0) return new Map();
-  const knownBefore = ids.map((id) => known.get(id));
-  const rows = await sql.rows<{ r: ReadRow }>(READ_MANY_SQL, [ids, knownBefore.map((k) => k?.version ?? null)]);
+  const before = new Map(ids.map((id) => [id, known.get(id)]));
+  const versions = ids.map((id) => before.get(id)?.version ?? null);
+  const rows = await sql.rows<{ r: ReadRow }>(READ_MANY_SQL, [ids, versions]);
   await accessLog.record(
     ctx,
     rows.map(({ r }) => readEntry(r, 'documentation_request.list')),
   );
-  const before = new Map(ids.map((id, i) => [id, knownBefore[i]]));
   return new Map(rows.map(({ r }) => [r.id, resolveRead(r, before.get(r.id), known)]));
 }
 
