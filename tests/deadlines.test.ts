@@ -244,44 +244,22 @@ describe('deadlines reused across reads', () => {
       { timeZone: 'America/Chicago', holidays: new Set<string>() },
     ];
     const submitted = new Date('2026-10-29T17:00:00Z');
+    const base = { submittedAt: submitted, resolvedAt: null, deadlineDays: 10, infoDeadlineDays: 3, transitions: [] };
+    const asked = {
+      fromState: 'under_review',
+      toState: 'needs_information',
+      at: new Date('2026-11-03T19:00:00Z'),
+    } as const;
+    const answered = {
+      fromState: 'needs_information',
+      toState: 'under_review',
+      at: new Date('2026-11-09T18:00:00Z'),
+    } as const;
     const timelines: DeadlineInput[] = [
-      {
-        state: 'submitted',
-        submittedAt: submitted,
-        resolvedAt: null,
-        deadlineDays: 10,
-        infoDeadlineDays: 3,
-        transitions: [],
-      },
-      {
-        state: 'needs_information',
-        submittedAt: submitted,
-        resolvedAt: null,
-        deadlineDays: 10,
-        infoDeadlineDays: 3,
-        transitions: [
-          { fromState: 'under_review', toState: 'needs_information', at: new Date('2026-11-03T19:00:00Z') },
-        ],
-      },
-      {
-        state: 'under_review',
-        submittedAt: submitted,
-        resolvedAt: null,
-        deadlineDays: 10,
-        infoDeadlineDays: 3,
-        transitions: [
-          { fromState: 'under_review', toState: 'needs_information', at: new Date('2026-11-03T19:00:00Z') },
-          { fromState: 'needs_information', toState: 'under_review', at: new Date('2026-11-09T18:00:00Z') },
-        ],
-      },
-      {
-        state: 'approved',
-        submittedAt: submitted,
-        resolvedAt: new Date('2026-11-12T20:00:00Z'),
-        deadlineDays: 10,
-        infoDeadlineDays: 3,
-        transitions: [],
-      },
+      { ...base, state: 'submitted' },
+      { ...base, state: 'needs_information', transitions: [asked] },
+      { ...base, state: 'under_review', transitions: [asked, answered] },
+      { ...base, state: 'approved', resolvedAt: new Date('2026-11-12T20:00:00Z') },
     ];
     const recent = new RecentDeadlines(3);
     let now = new Date('2026-10-29T18:00:00Z').getTime();

@@ -45,17 +45,42 @@ export function accessActor(
   }
 }
 
-/** `[actor_type, actor_id, actor_role, consulate_id, request_id]` of a context. */
-export function accessParams(ctx: AuditContext): unknown[] {
-  return [...accessActor(ctx.actor), ctx.requestId ?? null];
+/** The reads of one request: who read (the context) and what. */
+export interface AccessReads {
+  ctx: AuditContext;
+  entries: readonly AccessEntry[];
 }
 
-const insertSql = () => `INSERT INTO access_log (actor_type, actor_id, actor_role, consulate_id,
-    request_id, person_id, entity_type, entity_id, action, purpose)
-  SELECT $1::text, $2::uuid, $3::text, $4::uuid, $5::text, e.person_id, e.entity_type, e.entity_id, e.action, e.purpose
-  FROM unnest($6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[])
-    AS e(person_id, entity_type, entity_id, action, purpose)`;
-const INSERT_SQL = insertSql();
+/** Inserts the rows of `accessColumns` (one statement, any number of rows and actors). */
+export const ACCESS_INSERT_SQL = `INSERT INTO access_log (actor_type, actor_id, actor_role, consulate_id, request_id,
+    person_id, entity_type, entity_id, action, purpose)
+  SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::text[],
+    $6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[])`;
+
+/** The ten column arrays of `ACCESS_INSERT_SQL` for these reads, one row per entry. */
+export function accessColumns(reads: readonly AccessReads[]): unknown[][] {
+  const rows = reads.reduce((n, r) => n + r.entries.length, 0);
+  const cols: unknown[][] = Array.from({ length: 10 }, () => new Array<unknown>(rows));
+  let i = 0;
+  for (const { ctx, entries } of reads) {
+    const [type, id, role, consulate] = accessActor(ctx.actor);
+    const requestId = ctx.requestId ?? null;
+    for (const e of entries) {
+      cols[0]![i] = type;
+      cols[1]![i] = id;
+      cols[2]![i] = role;
+      cols[3]![i] = consulate;
+      cols[4]![i] = requestId;
+      cols[5]![i] = e.personId;
+      cols[6]![i] = e.entityType;
+      cols[7]![i] = e.entityId;
+      cols[8]![i] = e.action;
+      cols[9]![i] = e.purpose ?? null;
+      i++;
+    }
+  }
+  return cols;
+}
 
 /**
  * Records reads made in a transaction, in one statement of that transaction
@@ -64,15 +89,7 @@ const INSERT_SQL = insertSql();
  */
 export async function logAccess(db: Db, ctx: AuditContext, entries: readonly AccessEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await db.$executeRawUnsafe(
-    INSERT_SQL,
-    ...accessParams(ctx),
-    entries.map((e) => e.personId),
-    entries.map((e) => e.entityType),
-    entries.map((e) => e.entityId),
-    entries.map((e) => e.action),
-    entries.map((e) => e.purpose ?? null),
-  );
+  await db.$executeRawUnsafe(ACCESS_INSERT_SQL, ...accessColumns([{ ctx, entries }]));
 }
 
 /** Creates the monthly partitions from `month` on that do not exist yet (once across replicas). */

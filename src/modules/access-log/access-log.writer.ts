@@ -1,18 +1,11 @@
 import type { Sql } from '../../db/sql.ts';
 import type { AuditContext } from '../audit/audit.repository.ts';
-import { accessActor, type AccessEntry } from './access-log.repository.ts';
-
-const INSERT_SQL = `INSERT INTO access_log (actor_type, actor_id, actor_role, consulate_id, request_id,
-    person_id, entity_type, entity_id, action, purpose)
-  SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::text[],
-    $6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[])`;
+import { ACCESS_INSERT_SQL, accessColumns, type AccessEntry, type AccessReads } from './access-log.repository.ts';
 
 /** Rows per statement; a busier moment is written in several. */
 const MAX_ROWS = 1_000;
 
-interface Waiting {
-  ctx: AuditContext;
-  entries: readonly AccessEntry[];
+interface Waiting extends AccessReads {
   resolve(): void;
   reject(err: Error): void;
 }
@@ -56,7 +49,7 @@ export class AccessLogWriter {
       }
       const batch = this.waiting.splice(0, take);
       try {
-        await this.sql.rows(INSERT_SQL, columns(batch, rows));
+        await this.sql.rows(ACCESS_INSERT_SQL, accessColumns(batch));
         for (const w of batch) w.resolve();
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
@@ -65,28 +58,4 @@ export class AccessLogWriter {
     }
     this.writing = false;
   }
-}
-
-/** The ten column arrays of `rows` rows. */
-function columns(batch: readonly Waiting[], rows: number): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 10 }, () => new Array<unknown>(rows));
-  let i = 0;
-  for (const { ctx, entries } of batch) {
-    const [type, id, role, consulate] = accessActor(ctx.actor);
-    const requestId = ctx.requestId ?? null;
-    for (const e of entries) {
-      cols[0]![i] = type;
-      cols[1]![i] = id;
-      cols[2]![i] = role;
-      cols[3]![i] = consulate;
-      cols[4]![i] = requestId;
-      cols[5]![i] = e.personId;
-      cols[6]![i] = e.entityType;
-      cols[7]![i] = e.entityId;
-      cols[8]![i] = e.action;
-      cols[9]![i] = e.purpose ?? null;
-      i++;
-    }
-  }
-  return cols;
 }
